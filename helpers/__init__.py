@@ -1,5 +1,8 @@
 """helpers: the numpy code behind the MNIST course-report workbook.
 
-Modules, one concept each: ``idx`` (file format), ``fetch`` (verified data cache),
-``data`` (subsets, splits, encodings). See the README for the public functions.
+Small modules, one concept each (the README has a table of the public functions):
+``idx`` file format, ``fetch`` verified data cache, ``data`` subsets/splits/encodings,
+``activations`` and ``losses`` (stable), ``models`` (one Network type for logistic,
+softmax and multi-layer models), ``optim`` update rules and schedule, ``config`` the one
+validated Config, ``train`` the one ``fit``, ``gradcheck``, ``plots``, ``bench``.
 """

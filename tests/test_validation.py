@@ -1,0 +1,152 @@
+"""Bad arguments fail early with a ValueError that names the argument."""
+import numpy as np
+import pytest
+
+from helpers.config import Config
+from helpers.models import Network
+
+N, D = 6, 5
+
+
+@pytest.fixture
+def softmax_case():
+    model = Network((D, 4, 10), "tanh")
+    rng = np.random.default_rng(0)
+    return model, model.init(rng, "xavier", np.float64), rng.standard_normal((N, D)), rng.integers(0, 10, N)
+
+
+# --- names that are not known ----------------------------------------------------------
+
+def test_network_unknown_activation():
+    with pytest.raises(ValueError, match=r"activation='swish' is not known.*tanh"):
+        Network((5, 3, 2), "swish")
+
+
+def test_config_unknown_activation():
+    with pytest.raises(ValueError, match=r"activation='swish' is not known"):
+        Config(activation="swish")
+
+
+def test_config_unknown_optimizer():
+    with pytest.raises(ValueError, match=r"optimizer='adam'.*momentum"):
+        Config(optimizer="adam")
+
+
+def test_config_unknown_key_suggests_lr():
+    with pytest.raises(ValueError, match=r"'lrate' \(did you mean 'lr'\?\)"):
+        Config.from_dict({"lrate": 0.1})
+
+
+def test_config_unknown_key_suggests_close_spelling():
+    with pytest.raises(ValueError, match=r"'optimiser' \(did you mean 'optimizer'\?\)"):
+        Config.from_dict({"optimiser": "sgd"})
+
+
+# --- shapes and labels -------------------------------------------------------------
+
+def test_loss_rejects_x_of_wrong_width(softmax_case):
+    model, params, x, y = softmax_case
+    with pytest.raises(ValueError, match=r"^x has shape \(6, 4\); expected \(N, 5\)"):
+        model.loss(params, x[:, :4], y)
+
+
+def test_loss_rejects_y_of_wrong_length(softmax_case):
+    model, params, x, y = softmax_case
+    with pytest.raises(ValueError, match=r"^y has shape \(5,\); expected \(6,\)"):
+        model.loss(params, x, y[:5])
+
+
+def test_loss_rejects_params_of_wrong_shape(softmax_case):
+    model, params, x, y = softmax_case
+    bad = {**params, "W2": params["W2"][:, :9]}
+    with pytest.raises(ValueError, match=r"^params: W2/b2 must have shapes \(4, 10\)/\(10,\)"):
+        model.loss(bad, x, y)
+
+
+def test_loss_rejects_missing_params(softmax_case):
+    model, params, x, y = softmax_case
+    with pytest.raises(ValueError, match=r"^params: W1/b1"):
+        model.loss({k: v for k, v in params.items() if k != "b1"}, x, y)
+
+
+def test_loss_rejects_label_out_of_range_softmax(softmax_case):
+    model, params, x, y = softmax_case
+    y = y.copy()
+    y[2] = 10
+    with pytest.raises(ValueError, match=r"^y must hold integer labels in 0\.\.9"):
+        model.loss(params, x, y)
+
+
+def test_loss_rejects_label_2_for_sigmoid():
+    model = Network((D, 1), output="sigmoid")
+    rng = np.random.default_rng(1)
+    params = model.init(rng, "xavier", np.float64)
+    x = rng.standard_normal((N, D))
+    with pytest.raises(ValueError, match=r"^y must hold integer labels in 0\.\.1"):
+        model.loss(params, x, np.array([0, 1, 2, 0, 1, 0]))
+    model.loss(params, x, np.array([0, 1, 1, 0, 1, 0]))        # 0/1 targets are fine
+
+
+def test_loss_rejects_float_labels(softmax_case):
+    model, params, x, y = softmax_case
+    with pytest.raises(ValueError, match=r"^y must hold integer labels"):
+        model.loss(params, x, y.astype(np.float64))
+
+
+def test_loss_rejects_unknown_reduction(softmax_case):
+    model, params, x, y = softmax_case
+    with pytest.raises(ValueError, match=r"reduction='avg'"):
+        model.loss(params, x, y, reduction="avg")
+
+
+def test_network_output_must_match_width():
+    with pytest.raises(ValueError, match=r"output='sigmoid' with 3 output units"):
+        Network((D, 3), output="sigmoid")
+
+
+# --- penalties and learning rate -------------------------------------------------------
+
+def test_config_rejects_negative_l2():
+    with pytest.raises(ValueError, match=r"^l2=-1: a penalty weight must be a number >= 0"):
+        Config(l2=-1)
+
+
+def test_config_rejects_negative_l1():
+    with pytest.raises(ValueError, match=r"^l1=-0\.5"):
+        Config(l1=-0.5)
+
+
+def test_loss_rejects_negative_l1(softmax_case):
+    model, params, x, y = softmax_case
+    with pytest.raises(ValueError, match=r"l1=-0\.1"):
+        model.loss(params, x, y, l1=-0.1)
+
+
+@pytest.mark.parametrize("lr", [-0.1, 0, 0.0])
+def test_config_rejects_non_positive_lr(lr):
+    with pytest.raises(ValueError, match=rf"^lr={lr!r}: the learning rate must be a number > 0"):
+        Config(lr=lr)
+
+
+def test_config_rejects_boolean_lr():
+    with pytest.raises(ValueError, match=r"^lr=True"):
+        Config(lr=True)
+
+
+# --- YAML / papermill values -------------------------------------------------------------
+
+def test_from_dict_casts_numeric_strings():
+    c = Config.from_dict({"lr": "1e-3", "l2": "1e-4", "anneal_T": "1000", "hidden": [64, 32]})
+    assert c.lr == 0.001 and isinstance(c.lr, float)
+    assert c.l2 == 1e-4 and c.anneal_T == 1000.0
+    assert c.hidden == (64, 32)
+
+
+def test_from_dict_rejects_non_numeric_string():
+    with pytest.raises(ValueError, match=r"^lr='fast' is not a number"):
+        Config.from_dict({"lr": "fast"})
+
+
+def test_from_dict_round_trip():
+    c = Config(model="logistic", digits=(2, 8), lr=1e-4, anneal_T=1000.0, progress=False)
+    assert Config.from_dict(c.to_dict()) == c
