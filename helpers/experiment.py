@@ -1,0 +1,212 @@
+"""Notebook plumbing: validated parameters, run scale, seeded variants, results files.
+
+Interface:
+    P = parameters(globals(), "01_logistic")      # validate what papermill injected
+    base = base_config(P)                         # Config from P["base"], P["dataset"], P["scale"]
+    runs = run_variants(base, P["variants"], P["seeds"])   # {name: [Result per seed]}
+    summary = summarise(runs)                     # {name: {metric: (mean, std)}}
+    write_results(P, summary, runs, started)      # build/results/<run>.json, atomically
+    figure_path(P, "curves")                      # figures/<run>/curves (save adds .pdf/.png)
+
+Every notebook has the common parameters ``run`` (name of the run: its figures folder and
+results file), ``dataset``, ``scale`` ("full" reproduces the SPEC settings, "smoke" is
+the small CI scale), ``seeds``, ``base`` (the SPEC's Config fields) and ``overrides``
+(what a parameter file changes in ``base``), plus its own (``SPECS``). Papermill only warns about a
+misspelt parameter; ``parameters`` makes any unknown name an error.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .fetch import DIGESTS, atomic_write
+from .train import Result, fit, load_splits
+
+import os
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def output_root() -> Path:
+    """Where figures/ and build/results/ go: ``$WORKBOOK_OUTPUT`` (the tests use a scratch
+    folder) or the repository."""
+    return Path(os.environ.get("WORKBOOK_OUTPUT", ROOT))
+SCALES = ("full", "smoke")
+# Smoke scale: few images, few epochs, one seed; the same code paths as the full runs.
+SMOKE = {"n_train": 2000, "n_test": 1000, "epochs": 3, "seeds": 1}
+
+COMMON = {"run": "name", "dataset": tuple(DIGESTS), "scale": SCALES, "seeds": "list[int]",
+          "base": "dict", "overrides": "dict"}
+SPECS = {
+    "01_logistic": {**COMMON, "variants": "dict", "lambdas": "list[float]", "penalties": "list[str]"},
+    "03_gradcheck": {**COMMON, "eps_table": "float", "eps_strict": "float", "strict_hidden": "int",
+                     "strict_examples": "int"},
+    "04_momentum": {**COMMON, "variants": "dict"},
+}
+
+
+def _kind_ok(kind, value) -> bool:
+    if isinstance(kind, tuple):
+        return value in kind
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return {
+        "name": isinstance(value, str) and value.replace("_", "").replace("-", "").isalnum(),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": number,
+        "dict": isinstance(value, dict),
+        "list[int]": isinstance(value, list) and bool(value) and all(isinstance(v, int) and v >= 0 for v in value),
+        "list[float]": isinstance(value, list) and all(isinstance(v, (int, float)) and v >= 0 for v in value),
+        "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
+    }[kind]
+
+
+def _cast(kind, value):
+    """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due."""
+    def num(v):
+        try:
+            return float(v) if isinstance(v, str) else v
+        except ValueError:
+            return v
+    if kind == "float":
+        return num(value)
+    if kind == "list[float]" and isinstance(value, list):
+        return [num(v) for v in value]
+    return value
+
+
+def _is_parameter_like(name: str, value) -> bool:
+    """A plain value a user or papermill assigned (not a module, function, class or IPython name)."""
+    if name.startswith("_") or name in {"In", "Out", "get_ipython", "exit", "quit"}:
+        return False
+    return not isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
+
+
+def parameters(namespace: dict, notebook: str) -> dict:
+    """Check the notebook's parameters in ``namespace``; return them (cast) as a dict.
+
+    Raises ValueError naming any unknown parameter (with the closest known name), any
+    missing one, and any of the wrong type or out of range.
+    """
+    spec = SPECS[notebook]
+    given = {k: v for k, v in namespace.items() if _is_parameter_like(k, v)}
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        hints = [f"{k!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, spec, 1)) else "")
+                 for k in unknown]
+        raise ValueError(f"{notebook}: unknown parameter(s) {', '.join(hints)}; "
+                         f"this notebook takes {', '.join(spec)}")
+    missing = [k for k in spec if k not in given]
+    if missing:
+        raise ValueError(f"{notebook}: parameter(s) {missing} missing from the parameters cell")
+    values = {k: _cast(kind, given[k]) for k, kind in spec.items()}
+    for name, kind in spec.items():
+        if not _kind_ok(kind, values[name]):
+            want = f"one of {list(kind)}" if isinstance(kind, tuple) else kind
+            raise ValueError(f"{notebook}: parameter {name}={values[name]!r} is not {want}")
+    for name in ("eps_table", "eps_strict"):
+        if name in values and not values[name] > 0:
+            raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be > 0")
+    base = base_config(values)  # validates base + overrides early, with Config's messages
+    for name, overrides in values.get("variants", {}).items():
+        if not isinstance(overrides, dict):
+            raise ValueError(f"{notebook}: variant {name!r} must map Config fields to values")
+        base.replace(**overrides)
+    if values["scale"] == "smoke":
+        values["seeds"] = values["seeds"][:SMOKE["seeds"]]
+    return values
+
+
+def scaled(config: Config, scale: str) -> Config:
+    """``config`` at the smoke scale (fewer images and epochs), or unchanged at full scale."""
+    if scale == "full":
+        return config
+    changes = {"epochs": min(config.epochs, SMOKE["epochs"]),
+               "n_train": min(config.n_train or SMOKE["n_train"], SMOKE["n_train"]),
+               "n_test": min(config.n_test or SMOKE["n_test"], SMOKE["n_test"]), "progress": False}
+    if config.holdout == "next":
+        changes["holdout_size"] = min(int(config.holdout_size), SMOKE["n_train"] // 4)
+    if config.anneal_T is not None and config.anneal_per == "step":
+        changes["anneal_T"] = min(config.anneal_T, 100)
+    return config.replace(**changes)
+
+
+def base_config(P: dict) -> Config:
+    """The notebook's ``base`` settings, updated by the run's ``overrides``, on ``dataset``."""
+    return Config.from_dict({**P["base"], **P["overrides"], "dataset": P["dataset"]})
+
+
+def run_variants(base: Config, variants: dict, seeds: list[int], scale: str = "full") -> dict:
+    """{variant name: [Result for each seed]}; splits are loaded once per data setting."""
+    cache, runs = {}, {}
+    for name, overrides in variants.items():
+        runs[name] = []
+        for seed in seeds:
+            config = scaled(base.replace(**overrides, seed=seed), scale)
+            key = tuple(getattr(config, f) for f in ("dataset", "digits", "n_train", "n_test", "holdout",
+                                                      "holdout_size", "split_seed", "normalisation", "dtype"))
+            if key not in cache:
+                cache[key] = load_splits(config)
+            runs[name].append(fit(config, cache[key]))
+    return runs
+
+
+FINAL_METRICS = ("train_loss", "train_acc", "holdout_loss", "holdout_acc", "test_loss", "test_acc",
+                 "epochs_run", "best_epoch", "weight_norm")
+
+
+def summarise(runs: dict) -> dict:
+    """{variant: {metric: [mean, std over seeds]}} of the final metrics."""
+    out = {}
+    for name, results in runs.items():
+        out[name] = {}
+        for metric in FINAL_METRICS:
+            values = [r.final[metric] for r in results if metric in r.final]
+            if values:
+                out[name][metric] = [float(np.mean(values)), float(np.std(values))]
+    return out
+
+
+def figure_path(P: dict, name: str) -> Path:
+    return output_root() / "figures" / P["run"] / name
+
+
+def results_path(P: dict) -> Path:
+    return output_root() / "build" / "results" / f"{P['run']}.json"
+
+
+def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dict | None = None) -> Path:
+    """The run's parameters, per-seed results (config, final, history) and summary, atomically."""
+    record = {"run": P["run"], "parameters": P, "summary": summary, "extra": extra or {},
+              "wall_time": time.perf_counter() - started,
+              "runs": {name: [r.to_json() for r in results] for name, results in runs.items()}}
+    path = results_path(P)
+    atomic_write(path, json.dumps(record, indent=1, default=float).encode())
+    return path
+
+
+def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
+    """'97.45 ± 0.12' from [mean, std] (accuracies as percent)."""
+    mean, std = mean_std
+    k = 100 if percent else 1
+    return f"{k * mean:.{digits}f} ± {k * std:.{digits}f}"
+
+
+__all__ = ["parameters", "base_config", "run_variants", "summarise", "write_results", "figure_path", "table",
+           "results_path", "scaled", "fmt", "Result"]
+
+
+def table(summary: dict, metrics=("holdout_acc", "test_acc", "test_loss", "epochs_run")) -> str:
+    """The summary as a fixed-width text table: one row per variant, mean ± std per metric."""
+    width = max(len(name) for name in summary) + 2
+    lines = [f"{'variant':<{width}}" + "".join(f"{m:>20}" for m in metrics)]
+    for name, values in summary.items():
+        cells = [fmt(values[m], percent=m.endswith("acc"), digits=2 if m.endswith("acc") else 4)
+                 if m in values else "-" for m in metrics]
+        lines.append(f"{name:<{width}}" + "".join(f"{c:>20}" for c in cells))
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""The notebooks' parameters, their validation, and the nbval references' freshness."""
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from helpers import experiment
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+STEMS = [nb.stem for nb in NOTEBOOKS]
+
+
+def test_every_notebook_has_a_spec_and_a_run():
+    assert STEMS and set(STEMS) == set(experiment.SPECS)
+    for stem in STEMS:
+        assert list((ROOT / "notebooks" / "runs" / stem).glob("*.yaml")), f"no parameter file for {stem}"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_papermill_parameters_match_the_validation(stem):
+    inspected = pm.inspect_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"))
+    assert set(inspected) == set(experiment.SPECS[stem])
+    namespace = {name: eval(p["default"]) for name, p in inspected.items()}  # noqa: S307 (our own file)
+    assert experiment.parameters(namespace, stem)["run"] == namespace["run"]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_reference_is_regenerated_from_the_current_notebook(stem):
+    source = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", 4)
+    reference = nbformat.read(ROOT / "tests" / "notebooks" / f"{stem}.ipynb", 4)
+    cells = [c for c in reference.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    assert [(c.cell_type, c.source) for c in cells] == [(c.cell_type, c.source) for c in source.cells], \
+        f"notebooks/{stem}.ipynb changed: run `make references` to regenerate its nbval reference"
+
+
+def namespace(stem, **changes):
+    inspected = pm.inspect_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"))
+    return {**{name: eval(p["default"]) for name, p in inspected.items()}, **changes}  # noqa: S307
+
+
+def test_misspelt_parameter_is_named_with_a_suggestion():
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) 'lamdas' \(did you mean 'lambdas'\?\)"):
+        experiment.parameters(namespace("01_logistic", lamdas=[0.1]), "01_logistic")
+
+
+def test_ill_typed_parameters_are_rejected():
+    with pytest.raises(ValueError, match=r"parameter seeds='0' is not list\[int\]"):
+        experiment.parameters(namespace("04_momentum", seeds="0"), "04_momentum")
+    with pytest.raises(ValueError, match=r"parameter scale='huge' is not one of \['full', 'smoke'\]"):
+        experiment.parameters(namespace("04_momentum", scale="huge"), "04_momentum")
+    with pytest.raises(ValueError, match="lr=-1.0"):
+        experiment.parameters(namespace("04_momentum", overrides={"lr": "-1"}), "04_momentum")
+
+
+def test_yaml_strings_are_cast_to_numbers():
+    values = experiment.parameters(namespace("01_logistic", lambdas=["1e-3", 0.1]), "01_logistic")
+    assert values["lambdas"] == [0.001, 0.1]
+
+
+def test_misspelt_parameter_fails_a_papermill_run(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match="did you mean 'eps_table'"):
+        pm.execute_notebook(str(ROOT / "notebooks" / "03_gradcheck.ipynb"), str(tmp_path / "out.ipynb"),
+                            parameters={"eps_tabel": 0.1, "scale": "smoke"}, kernel_name="python3",
+                            cwd=str(ROOT / "notebooks"), progress_bar=False)
