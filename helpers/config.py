@@ -11,7 +11,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import activations, optim
 from .data import HOLDOUTS, NORMALISATIONS

@@ -100,7 +100,8 @@ def parameters(namespace: dict, notebook: str) -> dict:
         hints = [f"{k!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, spec, 1)) else "")
                  for k in unknown]
         raise ValueError(f"{notebook}: unknown parameter(s) {', '.join(hints)}; "
-                         f"this notebook takes {', '.join(spec)}")
+                         f"this notebook takes {', '.join(spec)} (working interactively after "
+                         "later cells ran? restart the kernel and run from the top)")
     missing = [k for k in spec if k not in given]
     if missing:
         raise ValueError(f"{notebook}: parameter(s) {missing} missing from the parameters cell")
