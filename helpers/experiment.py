@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import time
 import types
 from pathlib import Path
@@ -27,8 +28,6 @@ import numpy as np
 from .config import Config
 from .fetch import DIGESTS, atomic_write
 from .train import Result, fit, load_splits
-
-import os
 
 ROOT = Path(__file__).resolve().parent.parent
 

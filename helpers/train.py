@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -77,7 +78,6 @@ class Result:
 
     def save(self, path) -> None:
         """Write the JSON atomically (no half-written results after a crash)."""
-        from pathlib import Path
         atomic_write(Path(path), json.dumps(self.to_json(), indent=1).encode())
 
 
