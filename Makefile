@@ -17,14 +17,20 @@ FROM     ?=
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: help env data test bench notebooks references lab report clean distclean
+.PHONY: help env data test bench notebooks references lab report pdf clean distclean
 
 # --- notebooks: every notebooks/runs/<notebook>/<run>.yaml is one papermill run ---
+# SCALE=full (default) writes into the repository (figures/, build/, report/); SCALE=smoke
+# runs the same graph at the small CI scale into build/smoke/ (what `make test` checks).
+SCALE     ?= full
+OUT       := $(if $(filter smoke,$(SCALE)),build/smoke/,$(if $(filter full,$(SCALE)),,$(error SCALE must be full or smoke, not '$(SCALE)')))
+SMOKE     := build/smoke/
 NOTEBOOKS := $(wildcard notebooks/[0-9]*.ipynb)
 RUNS      := $(wildcard notebooks/runs/*/*.yaml)
-EXECUTED  := $(patsubst notebooks/runs/%.yaml,build/executed/%.ipynb,$(RUNS))
+EXECUTED  := $(patsubst notebooks/runs/%.yaml,$(OUT)build/executed/%.ipynb,$(RUNS))
 REFS      := $(patsubst notebooks/%.ipynb,tests/notebooks/%.ipynb,$(NOTEBOOKS))
-HELPERS   := $(wildcard helpers/*.py) helpers/workbook.mplstyle
+# What the notebooks import (the report builder and the bench do not change a run).
+HELPERS   := $(filter-out helpers/report.py helpers/bench.py,$(wildcard helpers/*.py)) helpers/workbook.mplstyle
 PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar
 
 help: ## list the targets
@@ -39,6 +45,7 @@ $(STAMP): requirements.txt environment.yml pyproject.toml
 	  $(PY) -m pip install -q -r requirements.txt; \
 	fi
 	@$(PY) -m pip install -q --no-deps -e .
+	@ln -sf "$$($(PY) -c 'import pypandoc; print(pypandoc.get_pandoc_path())')" $(VENV)/bin/pandoc
 	@$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) \
 	  --display-name "Python (mnist-workbook)" > /dev/null
 	@touch $@
@@ -49,8 +56,9 @@ env: $(STAMP) ## create .venv with the pinned packages and the project kernel
 data: $(STAMP) ## fetch + verify MNIST into data/ (DATASET=fashion-mnist, FROM=dir)
 	@$(PY) -m helpers.fetch --dataset $(DATASET) $(if $(FROM),--from $(FROM))
 
-test: $(STAMP) data ## run the tests and nbval on the smoke notebooks (fails if none is collected)
-	@rc=0; WORKBOOK_OUTPUT=$(CURDIR)/build/test-output $(PY) -m pytest $(PYTEST_ARGS) \
+test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke notebooks (fails if none is collected)
+	@$(MAKE) notebooks SCALE=smoke
+	@rc=0; WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
 	  tests --nbval-lax --nbval-current-env -p no:cacheprovider || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test: pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc
@@ -58,36 +66,76 @@ test: $(STAMP) data ## run the tests and nbval on the smoke notebooks (fails if 
 bench: $(STAMP) data ## time an epoch of the network and softmax beside the GEMM floor
 	@$(PY) -m helpers.bench
 
-notebooks: $(EXECUTED) ## run every parameter set (full scale) with papermill; reruns only what changed
-	@echo "notebooks: $(words $(EXECUTED)) runs up to date in build/executed (results in build/results)"
+notebooks: $(EXECUTED) ## run every parameter set (SCALE=full|smoke) with papermill; reruns only what changed
+	@echo "notebooks: $(words $(EXECUTED)) $(SCALE)-scale runs up to date in $(OUT)build/executed (results in $(OUT)build/results)"
 
 # A run depends on its parameter file, its notebook and helpers. Papermill writes to a
 # temporary file that is renamed only on success: a failed run leaves nothing complete.
 .SECONDEXPANSION:
-build/executed/%.ipynb: notebooks/runs/%.yaml notebooks/$$(firstword $$(subst /, ,$$*)).ipynb $(HELPERS) | $(STAMP) data
-	@mkdir -p $(@D)
-	@echo "notebooks: running $* ($(word 2,$^))"
-	@start=$$(date +%s); $(PAPERMILL) --log-output $(word 2,$^) $@.part -f $< > $@.log 2>&1 \
-	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
-	mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
+RUN_INPUTS = notebooks/runs/%.yaml notebooks/$$(firstword $$(subst /, ,$$*)).ipynb $(HELPERS)
+run_scale  = $(if $(filter $(SMOKE)%,$@),smoke,full)
+define run_notebook
+@mkdir -p $(@D)
+@echo "notebooks: running $* ($(word 2,$^), $(run_scale) scale)"
+@start=$$(date +%s); WORKBOOK_OUTPUT=$(CURDIR)/$(if $(filter smoke,$(run_scale)),$(SMOKE)) \
+  $(PAPERMILL) --log-output $(word 2,$^) $@.part -f $< -p scale $(run_scale) > $@.log 2>&1 \
+  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
+mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
+endef
+build/executed/%.ipynb: $(RUN_INPUTS) | $(STAMP) data
+	$(run_notebook)
+$(SMOKE)build/executed/%.ipynb: $(RUN_INPUTS) | $(STAMP) data
+	$(run_notebook)
+
+# What spans runs reads other runs' results: run those first (at either scale).
+ACROSS_SOURCES := 01_logistic/logistic_2v3 01_logistic/logistic_2v8
+build/executed/07_across_runs/across_runs.ipynb: $(ACROSS_SOURCES:%=build/executed/%.ipynb)
+$(SMOKE)build/executed/07_across_runs/across_runs.ipynb: $(ACROSS_SOURCES:%=$(SMOKE)build/executed/%.ipynb)
+tests/notebooks/07_across_runs.ipynb: $(ACROSS_SOURCES:%=$(SMOKE)build/executed/%.ipynb)
 
 references: $(REFS) ## regenerate the nbval references (smoke scale) in tests/notebooks
 
 tests/notebooks/%.ipynb: notebooks/%.ipynb $(HELPERS) | $(STAMP) data
-	@mkdir -p $(@D) build/test-output
+	@mkdir -p $(@D) $(SMOKE)
 	@echo "references: $* at smoke scale"
-	@WORKBOOK_OUTPUT=$(CURDIR)/build/test-output $(PAPERMILL) $< $@.part -p scale smoke -p run smoke_$* \
+	@WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke -p run smoke_$* \
 	  > $@.log 2>&1 || { rm -f $@.part; echo "references: $* failed, see $@.log"; exit 1; }
 	@mv $@.part $@ && rm -f $@.log
 
 lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-report: $(STAMP) data ## build the report (placeholder until the report issue lands)
-	@echo "report: env and data are ready; the report build itself is not written yet"
+# --- report: the executed runs -> report notebook (papermill) -> report.tex (nbconvert) -> PDF ---
+REPORT     := $(OUT)report
+REPORT_SRC := report/report.ipynb report/published.yaml $(wildcard report/templates/workbook/*) helpers/report.py
+TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
+XELATEX    := xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
+
+report: $(REPORT)/report.tex ## build the report: env -> data -> notebooks (out of date only) -> report.tex -> PDF if TeX is present
+	@if command -v xelatex > /dev/null; then $(MAKE) pdf; else \
+	  echo "report: wrote $(REPORT)/report.tex; no TeX for the PDF (install: apt-get install -y $(TEX_PKGS))"; fi
+
+pdf: $(REPORT)/report.pdf ## the PDF from report.tex (fails if TeX is missing)
+
+$(REPORT)/report.tex: $(REPORT_SRC) $(EXECUTED) | $(STAMP) data
+	@mkdir -p $(REPORT)/build
+	@echo "report: assembling $@ from $(words $(EXECUTED)) runs ($(SCALE) scale)"
+	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(REPORT)/build/report.ipynb \
+	  -p scale $(SCALE) -p published_file $(CURDIR)/report/published.yaml > $(REPORT)/build/papermill.log 2>&1 \
+	  || { echo "report: the report notebook failed, see $(REPORT)/build/papermill.log"; tail -20 $(REPORT)/build/papermill.log; exit 1; }
+	@PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter nbconvert --to latex --no-input --no-prompt --log-level WARN \
+	  --TemplateExporter.extra_template_basedirs=$(CURDIR)/report/templates --template workbook \
+	  --output-dir $(REPORT)/build --output report.part $(REPORT)/build/report.ipynb
+	@mv $(REPORT)/build/report.part.tex $@ && echo "report: wrote $@"
+
+$(REPORT)/report.pdf: $(REPORT)/report.tex
+	@command -v xelatex > /dev/null || { echo "pdf: xelatex not found; install TeX: apt-get install -y $(TEX_PKGS)"; exit 1; }
+	@cd $(REPORT) && for pass in 1 2; do $(XELATEX) report.tex > build/xelatex.log 2>&1 \
+	  || { echo "pdf: xelatex failed, see $(REPORT)/build/report.log"; grep -A3 '^!' build/report.log | head -20; exit 1; }; done
+	@mv $(REPORT)/build/report.pdf $@ && echo "pdf: wrote $@ ($$(grep -o 'Output written on [^ ]* ([0-9]* pages' $(REPORT)/build/report.log | grep -o '[0-9]* pages'))"
 
 clean: ## remove executed notebooks, results, figures and report builds (keeps .venv, data/)
-	rm -rf build report/build report/*.pdf
+	rm -rf build report/build report/*.pdf report/report.tex
 	find figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 
 distclean: clean ## also remove .venv and the data cache

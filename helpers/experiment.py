@@ -38,7 +38,8 @@ def output_root() -> Path:
     return Path(os.environ.get("WORKBOOK_OUTPUT", ROOT))
 SCALES = ("full", "smoke")
 # Smoke scale: few images, few epochs, one seed; the same code paths as the full runs.
-SMOKE = {"n_train": 2000, "n_test": 1000, "epochs": 3, "seeds": 1}
+# Full-batch runs take one step per epoch, so they get more (cheap) epochs than mini-batch runs.
+SMOKE = {"n_train": 2000, "n_test": 1000, "epochs": 3, "batch_epochs": 30, "seeds": 1}
 
 COMMON = {"run": "name", "dataset": tuple(DIGESTS), "scale": SCALES, "seeds": "list[int]",
           "base": "dict", "overrides": "dict"}
@@ -46,8 +47,16 @@ SPECS = {
     "01_logistic": {**COMMON, "variants": "dict", "lambdas": "list[float]", "penalties": "list[str]"},
     "03_gradcheck": {**COMMON, "eps_table": "float", "eps_strict": "float", "strict_hidden": "int",
                      "strict_examples": "int"},
+    "02_softmax": {**COMMON, "penalties": "list[str]", "lambdas": "list[float]", "minibatch": "dict",
+                   "variants": "dict"},
     "04_momentum": {**COMMON, "variants": "dict"},
+    "05_regularisation": {**COMMON, "variants": "dict"},
+    "06_activations": {**COMMON, "variants": "dict"},
+    # what spans runs: reads other runs' results files, trains nothing
+    "07_across_runs": {"run": "name", "dataset": tuple(DIGESTS), "scale": SCALES, "sources": "list[str]",
+                       "variant": "str"},
 }
+PENALTIES = ("l1", "l2")
 
 
 def _kind_ok(kind, value) -> bool:
@@ -61,7 +70,8 @@ def _kind_ok(kind, value) -> bool:
         "dict": isinstance(value, dict),
         "list[int]": isinstance(value, list) and bool(value) and all(isinstance(v, int) and v >= 0 for v in value),
         "list[float]": isinstance(value, list) and all(isinstance(v, (int, float)) and v >= 0 for v in value),
-        "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "str": isinstance(value, str) and bool(value),
+        "list[str]": isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value),
     }[kind]
 
 
@@ -112,12 +122,17 @@ def parameters(namespace: dict, notebook: str) -> dict:
     for name in ("eps_table", "eps_strict"):
         if name in values and not values[name] > 0:
             raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be > 0")
-    base = base_config(values)  # validates base + overrides early, with Config's messages
-    for name, overrides in values.get("variants", {}).items():
-        if not isinstance(overrides, dict):
-            raise ValueError(f"{notebook}: variant {name!r} must map Config fields to values")
-        base.replace(**overrides)
-    if values["scale"] == "smoke":
+    bad = [p for p in values.get("penalties", []) if p not in PENALTIES]
+    if bad:
+        raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")
+    if "base" in values:
+        base = base_config(values)  # validates base + overrides early, with Config's messages
+        base.replace(**values.get("minibatch", {}))
+        for name, overrides in values.get("variants", {}).items():
+            if not isinstance(overrides, dict):
+                raise ValueError(f"{notebook}: variant {name!r} must map Config fields to values")
+            base.replace(**values.get("minibatch", {}), **overrides)
+    if "seeds" in values and values["scale"] == "smoke":
         values["seeds"] = values["seeds"][:SMOKE["seeds"]]
     return values
 
@@ -126,7 +141,8 @@ def scaled(config: Config, scale: str) -> Config:
     """``config`` at the smoke scale (fewer images and epochs), or unchanged at full scale."""
     if scale == "full":
         return config
-    changes = {"epochs": min(config.epochs, SMOKE["epochs"]),
+    epochs = SMOKE["epochs"] if config.batch_size else SMOKE["batch_epochs"]
+    changes = {"epochs": min(config.epochs, epochs),
                "n_train": min(config.n_train or SMOKE["n_train"], SMOKE["n_train"]),
                "n_test": min(config.n_test or SMOKE["n_test"], SMOKE["n_test"]), "progress": False}
     if config.holdout == "next":
@@ -156,6 +172,15 @@ def run_variants(base: Config, variants: dict, seeds: list[int], scale: str = "f
     return runs
 
 
+def sweep_name(penalty: str, lam: float) -> str:
+    return f"{penalty} λ={lam:g}"
+
+
+def sweep(penalties, lambdas, overrides: dict | None = None) -> dict:
+    """One variant per (penalty, λ): {"l2 λ=0.01": {**overrides, "l2": 0.01}, ...}."""
+    return {sweep_name(p, lam): {**(overrides or {}), p: lam} for p in penalties for lam in lambdas}
+
+
 FINAL_METRICS = ("train_loss", "train_acc", "holdout_loss", "holdout_acc", "test_loss", "test_acc",
                  "epochs_run", "best_epoch", "weight_norm")
 
@@ -180,6 +205,15 @@ def results_path(P: dict) -> Path:
     return output_root() / "build" / "results" / f"{P['run']}.json"
 
 
+def read_results(run: str) -> dict:
+    """The results file another run wrote (``build/results/<run>.json``)."""
+    path = output_root() / "build" / "results" / f"{run}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no results for run {run!r} at {path}: run it first "
+                                f"(`make notebooks` runs every parameter file in notebooks/runs/)")
+    return json.loads(path.read_text())
+
+
 def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dict | None = None) -> Path:
     """The run's parameters, per-seed results (config, final, history) and summary, atomically."""
     record = {"run": P["run"], "parameters": P, "summary": summary, "extra": extra or {},
@@ -197,7 +231,7 @@ def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
     return f"{k * mean:.{digits}f} ± {k * std:.{digits}f}"
 
 
-__all__ = ["parameters", "base_config", "run_variants", "summarise", "write_results", "figure_path", "table",
+__all__ = ["parameters", "base_config", "run_variants", "sweep", "sweep_name", "read_results", "summarise", "write_results", "figure_path", "table",
            "results_path", "scaled", "fmt", "Result"]
 
 

@@ -53,13 +53,20 @@ def curves(history: dict, metric: str = "loss", splits=("train", "holdout", "tes
     return ax
 
 
-def compare(histories: dict, metric: str = "acc", split: str = "test", ax=None, title: str | None = None):
-    """Several runs on one axes: ``histories`` maps a label (λ, γ, activation...) to a history."""
+def compare(histories: dict, metric: str = "acc", split: str = "test", ax=None, title: str | None = None,
+            dashed: str | None = None):
+    """Several runs on one axes: ``histories`` maps a label (λ, γ, activation...) to a history.
+    ``dashed`` names a second split drawn dashed in each run's colour (e.g. "train")."""
     ax = _axes(ax)
     with style():
         for label, history in histories.items():
-            ax.plot(history["epoch"], _values(history, f"{split}_{metric}", metric), label=str(label))
-        ax.set(xlabel="epoch", ylabel=f"{SPLIT_LABELS[split]} {METRIC_LABELS[metric]}", title=title)
+            line, = ax.plot(history["epoch"], _values(history, f"{split}_{metric}", metric), label=str(label))
+            if dashed:
+                ax.plot(history["epoch"], _values(history, f"{dashed}_{metric}", metric), "--", color=line.get_color())
+        ylabel = f"{SPLIT_LABELS[split]} {METRIC_LABELS[metric]}"
+        if dashed:
+            ylabel = f"{METRIC_LABELS[metric]}\n(solid {SPLIT_LABELS[split]}, dashed {SPLIT_LABELS[dashed]})"
+        ax.set(xlabel="epoch", ylabel=ylabel, title=title)
         ax.legend()
     return ax
 

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat
+import yaml
 import papermill as pm
 import pytest
 
@@ -64,3 +65,30 @@ def test_misspelt_parameter_fails_a_papermill_run(tmp_path):
         pm.execute_notebook(str(ROOT / "notebooks" / "03_gradcheck.ipynb"), str(tmp_path / "out.ipynb"),
                             parameters={"eps_tabel": 0.1, "scale": "smoke"}, kernel_name="python3",
                             cwd=str(ROOT / "notebooks"), progress_bar=False)
+
+
+RUN_FILES = sorted((ROOT / "notebooks" / "runs").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", RUN_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in RUN_FILES])
+def test_every_parameter_file_validates(path):
+    stem = path.parent.name
+    values = experiment.parameters(namespace(stem, **yaml.safe_load(path.read_text())), stem)
+    assert values["run"] == path.stem, "a run file's name is its run name (figures/<run>/, results/<run>.json)"
+
+
+def test_unknown_penalty_is_rejected():
+    with pytest.raises(ValueError, match=r"penalties \['l3'\] unknown"):
+        experiment.parameters(namespace("02_softmax", penalties=["l3"]), "02_softmax")
+
+
+def test_reading_a_run_that_has_not_run_says_how_to_run_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="no results for run 'logistic_2v3'.*make notebooks"):
+        experiment.read_results("logistic_2v3")
+
+
+def test_sweep_names_one_variant_per_penalty_and_lambda():
+    assert experiment.sweep(["l2", "l1"], [0.1, 1e-4], {"lr": 1}) == {
+        "l2 λ=0.1": {"lr": 1, "l2": 0.1}, "l2 λ=0.0001": {"lr": 1, "l2": 0.0001},
+        "l1 λ=0.1": {"lr": 1, "l1": 0.1}, "l1 λ=0.0001": {"lr": 1, "l1": 0.0001}}
