@@ -24,6 +24,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from .config import Config
 from .fetch import DIGESTS, atomic_write
@@ -224,6 +225,40 @@ def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dic
     return path
 
 
+PUBLISHED = ROOT / "report" / "published.yaml"
+PUBLISHED_KEYS = {"spec", "label", "run", "variant", "metric", "value", "note"}
+METRIC_WORDS = {"test_acc": "test %", "holdout_acc": "hold-out %", "test_loss": "test loss", "epochs_run": "epochs",
+                "weight_norm": "‖W‖", "best_epoch": "best epoch"}
+
+
+def published(path=PUBLISHED) -> list[dict]:
+    """The numbers the course reports published (SPEC.md), one YAML list of
+    {spec, label, run, variant, metric, value, note}: each names the run, variant and
+    metric of this workbook it is compared with."""
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for i, entry in enumerate(entries):
+        unknown, missing = set(entry) - PUBLISHED_KEYS, PUBLISHED_KEYS - {"note"} - set(entry)
+        if unknown or missing or entry["metric"] not in METRIC_WORDS:
+            raise ValueError(f"{path} entry {i + 1}: unknown keys {sorted(unknown)}, missing {sorted(missing)}, "
+                             f"metric must be one of {list(METRIC_WORDS)}")
+    return entries
+
+
+def measured(summary: dict, run: str) -> str:
+    """Markdown bullets, one per variant: test accuracy, loss and epochs (mean ± std over
+    seeds), followed by what the course reports published for the same variant, if anything."""
+    quoted = {}
+    for entry in published():
+        if entry["run"] == run:
+            quoted.setdefault(entry["variant"], []).append(f"{METRIC_WORDS[entry['metric']]} {entry['value']:g}")
+    lines = []
+    for name, s in summary.items():
+        line = (f"- **{name}**: {fmt(s['test_acc'])}% test, loss {fmt(s['test_loss'], percent=False, digits=3)}, "
+                f"{s['epochs_run'][0]:.0f} epochs on average")
+        lines.append(line + (f"; published: {', '.join(quoted[name])}" if name in quoted else ""))
+    return "\n".join(lines)
+
+
 def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
     """'97.45 ± 0.12' from [mean, std] (accuracies as percent)."""
     mean, std = mean_std
@@ -231,7 +266,7 @@ def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
     return f"{k * mean:.{digits}f} ± {k * std:.{digits}f}"
 
 
-__all__ = ["parameters", "base_config", "run_variants", "sweep", "sweep_name", "read_results", "summarise", "write_results", "figure_path", "table",
+__all__ = ["parameters", "base_config", "run_variants", "sweep", "sweep_name", "read_results", "published", "measured", "summarise", "write_results", "figure_path", "table",
            "results_path", "scaled", "fmt", "Result"]
 
 

@@ -71,6 +71,17 @@ def compare(histories: dict, metric: str = "acc", split: str = "test", ax=None, 
     return ax
 
 
+def validation_and_test(histories: dict, axes=None, figsize=(9, 3.2)):
+    """Two panels for several runs: validation loss (left) and test percent correct (right).
+    ``axes``: a pair of axes, or None for a new figure; returns the pair."""
+    if axes is None:
+        with style():
+            _, axes = plt.subplots(1, 2, figsize=figsize)
+    compare(histories, "loss", "holdout", ax=axes[0], title="validation loss")
+    compare(histories, "acc", "test", ax=axes[1], title="test percent correct")
+    return axes
+
+
 def versus_lambda(lambdas, values, ax=None, label: str | None = None, ylabel: str = "", title=None):
     """A metric against the penalty weight λ on a log axis (one call per curve)."""
     ax = _axes(ax)

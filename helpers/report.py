@@ -5,7 +5,7 @@ Interface: every function returns a LaTeX string for the report notebook to disp
     records = load()                                   # {run: results record} from build/results/
     figure("momentum", "curves", caption)              # a figure from figures/<run>/<name>.pdf
     summary_table(records["momentum"], metrics, caption)
-    reproduction_table(records, published("report/published.yaml"))
+    reproduction_table(records, published())          # experiment.published: report/published.yaml
     run_table(records)
 Numbers are never typed here: they are read from the records. The published numbers
 (SPEC.md) live in one YAML file; each is compared with the same variant and metric here.
@@ -20,18 +20,16 @@ from functools import lru_cache
 
 import matplotlib
 import numpy as np
-import yaml
 
 from . import data
 from .config import Config
-from .experiment import output_root
+from .experiment import output_root, published  # noqa: F401 (published: part of this interface)
 from .train import load_splits
 
 METRICS = {"test_acc": "test \\%", "holdout_acc": "hold-out \\%", "test_loss": "test loss",
            "epochs_run": "epochs", "weight_norm": "$\\|W\\|$", "best_epoch": "best epoch"}
-ENTRY_KEYS = {"spec", "label", "run", "variant", "metric", "value", "note"}
 _GREEK = {"λ": "$\\lambda$", "η": "$\\eta$", "γ": "$\\gamma$", "±": "$\\pm$", "‖": "$\\|$", "−": "$-$",
-          "ε": "$\\varepsilon$", "×": "$\\times$"}
+          "ε": "$\\varepsilon$", "×": "$\\times$", "σ": "$\\sigma$", "′": "$'$", "≤": "$\\le$", "≥": "$\\ge$"}
 _SPECIAL = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
             "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}
 
@@ -48,17 +46,6 @@ def load(root=None) -> dict:
     if not records:
         raise FileNotFoundError(f"no results in {folder}: run `make notebooks` first")
     return records
-
-
-def published(path) -> list[dict]:
-    """The published numbers: a YAML list of {spec, label, run, variant, metric, value, note}."""
-    entries = yaml.safe_load(open(path, encoding="utf-8"))
-    for i, entry in enumerate(entries):
-        unknown, missing = set(entry) - ENTRY_KEYS, ENTRY_KEYS - {"note"} - set(entry)
-        if unknown or missing or entry["metric"] not in METRICS:
-            raise ValueError(f"{path} entry {i + 1}: unknown keys {sorted(unknown)}, missing {sorted(missing)}, "
-                             f"metric must be one of {list(METRICS)}")
-    return entries
 
 
 def figure(run: str, name: str, caption: str, width: float = 1.0) -> str:

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from . import data, optim
 from .config import Config
 from .fetch import atomic_write
-from .losses import log_softmax
+from .losses import OUTPUTS
 from .models import Network, logistic_regression, mlp, softmax_regression
 
 SPLIT_NAMES = ("train", "holdout", "test")
@@ -48,16 +48,12 @@ def load_splits(config: Config) -> data.Splits:
 
 
 def evaluate(model: Network, params: dict, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``params`` on (x, y); no penalty term."""
+    """(mean cross-entropy, accuracy) of ``params`` on (x, y); no penalty term (losses.OUTPUTS)."""
+    loss_and_delta, _, predict = OUTPUTS[model.output]
     z = model.logits(params, x)
-    if model.output == "sigmoid":
-        t = y.astype(z.dtype)
-        loss = (np.logaddexp(0, z[:, 0]) - t * z[:, 0]).mean(dtype=np.float64)
-        predictions = z[:, 0] > 0
-    else:
-        loss = -log_softmax(z)[np.arange(len(y)), y].mean(dtype=np.float64)
-        predictions = z.argmax(axis=1)
-    return float(loss), float((predictions == y).mean())
+    predictions = predict(z)            # before the loss: it may overwrite z
+    total, _ = loss_and_delta(z, y)
+    return total / len(y), float((predictions == y).mean())
 
 
 def weight_norm(params: dict) -> float:
@@ -166,10 +162,13 @@ def fit(config: Config, splits: data.Splits, params: dict | None = None) -> Resu
     params = stopper.restore(params)
     final = {"epochs_run": epoch, "best_epoch": stopper.best_epoch, "stop_reason": stop_reason,
              "steps": step, "weight_norm": weight_norm(params)}
-    for name in SPLIT_NAMES:
-        xs, ys = getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")
-        if len(xs):
-            final[f"{name}_loss"], final[f"{name}_acc"] = evaluate(model, params, xs, ys)
+    if stopper.enabled:  # the restored weights are an earlier epoch's: measure them again
+        for name in SPLIT_NAMES:
+            xs, ys = getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")
+            if len(xs):
+                final[f"{name}_loss"], final[f"{name}_acc"] = evaluate(model, params, xs, ys)
+    else:  # the last history row measured these very weights
+        final.update({k: v for k, v in row.items() if k.endswith(("_loss", "_acc"))})
     return Result(config, params, record.history, final, time.perf_counter() - start_time)
 
 

@@ -67,10 +67,10 @@ def test_misspelt_parameter_fails_a_papermill_run(tmp_path):
                             cwd=str(ROOT / "notebooks"), progress_bar=False)
 
 
-RUN_FILES = sorted((ROOT / "notebooks" / "runs").glob("*/*.yaml"))
+RUN_FILES = sorted((ROOT / "notebooks").glob("runs*/*/*.yaml"))  # MNIST and Fashion-MNIST runs
 
 
-@pytest.mark.parametrize("path", RUN_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in RUN_FILES])
+@pytest.mark.parametrize("path", RUN_FILES, ids=[f"{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in RUN_FILES])
 def test_every_parameter_file_validates(path):
     stem = path.parent.name
     values = experiment.parameters(namespace(stem, **yaml.safe_load(path.read_text())), stem)
@@ -92,3 +92,13 @@ def test_sweep_names_one_variant_per_penalty_and_lambda():
     assert experiment.sweep(["l2", "l1"], [0.1, 1e-4], {"lr": 1}) == {
         "l2 λ=0.1": {"lr": 1, "l2": 0.1}, "l2 λ=0.0001": {"lr": 1, "l2": 0.0001},
         "l1 λ=0.1": {"lr": 1, "l1": 0.1}, "l1 λ=0.0001": {"lr": 1, "l1": 0.0001}}
+
+
+def test_measured_quotes_the_published_numbers_of_the_same_variant():
+    summary = {"classic, γ 0.9, η 0.01": {"test_acc": [0.9712, 0.0011], "test_loss": [0.0981, 0.002],
+                                          "epochs_run": [61.0, 2.0]},
+               "unquoted": {"test_acc": [0.5, 0.0], "test_loss": [1.0, 0.0], "epochs_run": [3.0, 0.0]}}
+    first, second = experiment.measured(summary, "momentum").split("\n")
+    assert first == ("- **classic, γ 0.9, η 0.01**: 97.12 ± 0.11% test, loss 0.098 ± 0.002, 61 epochs on average; "
+                     "published: test % 96.68, epochs 100")
+    assert second.endswith("3 epochs on average")

@@ -94,6 +94,7 @@ def test_smoke_pdf_has_pages_and_no_broken_references(smoke_pdf):
     assert pdf.stat().st_size > 50_000 and pages >= 6
     assert "undefined" not in log.lower() and "multiply defined" not in log
     assert "Overfull \\hbox" not in log, "something runs off the page"
+    assert "Missing character" not in log, "a glyph the font lacks: map it in report._GREEK"
 
 
 def test_smoke_pdf_holds_every_figure_and_table(smoke_pdf):

@@ -1,0 +1,48 @@
+"""Figures: reproducible bytes, no global style changes, the helpers draw what they say."""
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helpers import plots
+
+HISTORY = {"epoch": [0, 1, 2], "train_loss": [2.3, 0.5, 0.3], "holdout_loss": [2.3, 0.6, 0.4],
+           "test_loss": [2.3, 0.6, 0.45], "train_acc": [0.1, 0.8, 0.9], "holdout_acc": [0.1, 0.75, 0.85],
+           "test_acc": [0.1, 0.76, 0.86]}
+
+
+def test_saving_twice_gives_the_same_bytes(tmp_path):
+    ax = plots.curves(HISTORY, "loss")
+    first = [p.read_bytes() for p in plots.save(ax.figure, tmp_path / "a")]
+    second = [p.read_bytes() for p in plots.save(ax.figure, tmp_path / "b")]
+    plt.close(ax.figure)
+    assert first == second and first[0].startswith(b"%PDF") and first[1].startswith(b"\x89PNG")
+
+
+def test_importing_and_plotting_leave_global_rcparams_alone():
+    before = dict(matplotlib.rcParams)
+    plt.close(plots.validation_and_test({"a": HISTORY})[0].figure)
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_validation_and_test_draws_one_line_per_run_per_panel():
+    left, right = plots.validation_and_test({"a": HISTORY, "b": HISTORY})
+    assert len(left.lines) == len(right.lines) == 2
+    np.testing.assert_allclose(right.lines[0].get_ydata(), 100 * np.array(HISTORY["test_acc"]))
+    np.testing.assert_allclose(left.lines[1].get_ydata(), HISTORY["holdout_loss"])
+    plt.close(left.figure)
+
+
+def test_compare_with_a_dashed_split_draws_it_in_the_same_colour():
+    ax = plots.compare({"a": HISTORY}, "loss", "holdout", dashed="train")
+    solid, dashed = ax.lines
+    assert dashed.get_linestyle() == "--" and dashed.get_color() == solid.get_color()
+    plt.close(ax.figure)
+
+
+def test_class_means_are_the_average_image_of_each_class():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((50, 784)), rng.integers(0, 10, 50)
+    means = plots.class_means(x, y)
+    assert means.shape == (784, 10)
+    for k in range(10):
+        np.testing.assert_allclose(means[:, k], x[y == k].mean(axis=0))
