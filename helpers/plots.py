@@ -110,10 +110,20 @@ def _mosaic(columns: np.ndarray, symmetric: bool, side: int = 28, pad: int = 2) 
     return row
 
 
-def weight_images(weights: np.ndarray, means: np.ndarray | None = None, labels=None, ax=None, title=None):
-    """Weight vectors (784,) or (784, K) as 28×28 images (blue −, red +, each scaled to its
-    own max |w|), beneath each class's average image when ``means`` (784, K) is given."""
-    weights = np.asarray(weights).reshape(784, -1)
+def _columns(vectors, name: str) -> np.ndarray:
+    """(784, K) from one vector (784,), a list of K vectors, or an array (784, K)."""
+    columns = np.column_stack(vectors) if isinstance(vectors, (list, tuple)) else np.asarray(vectors)
+    columns = columns[:, None] if columns.ndim == 1 else columns
+    if columns.ndim != 2 or columns.shape[0] != 784:
+        raise ValueError(f"{name}: expected (784,), (784, K) or a list of (784,) vectors, got shape {columns.shape}")
+    return columns
+
+
+def weight_images(weights, means=None, labels=None, ax=None, title=None):
+    """Weight vectors as 28×28 images (blue −, red +, each scaled to its own max |w|), beneath
+    each class's average image when ``means`` is given. ``weights``, ``means``: a vector (784,),
+    an array (784, K) (columns, like W1) or a list of K vectors."""
+    weights = _columns(weights, "weights")
     k = weights.shape[1]
     ax = _axes(ax, figsize=(1.0 * k + 0.6, 2.4 if means is not None else 1.4))
     top = _mosaic(weights, symmetric=True)
@@ -122,7 +132,7 @@ def weight_images(weights: np.ndarray, means: np.ndarray | None = None, labels=N
     ax.imshow(top, cmap="RdBu_r", vmin=-1, vmax=1, extent=(0, width, rows * 30 - 2, (rows - 1) * 30),
               interpolation="nearest")
     if means is not None:
-        ax.imshow(_mosaic(np.asarray(means).reshape(784, -1), symmetric=False), cmap="gray_r", vmin=0, vmax=1,
+        ax.imshow(_mosaic(_columns(means, "means"), symmetric=False), cmap="gray_r", vmin=0, vmax=1,
                   extent=(0, width, height, 0), interpolation="nearest")
     ax.set(xlim=(0, width), ylim=(rows * 30 - 2, 0), title=title)
     labels = range(k) if labels is None else labels

@@ -17,17 +17,19 @@ import math
 import os
 import platform
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 
 from . import data
 from .config import Config
-from .experiment import output_root, published  # noqa: F401 (published: part of this interface)
+from .experiment import ROOT, output_root, published  # noqa: F401 (published: part of this interface)
 from .train import load_splits
 
 METRICS = {"test_acc": "test \\%", "holdout_acc": "hold-out \\%", "test_loss": "test loss",
            "epochs_run": "epochs", "weight_norm": "$\\|W\\|$", "best_epoch": "best epoch"}
+RUNS_DIR = ROOT / "notebooks" / "runs"
 _GREEK = {"λ": "$\\lambda$", "η": "$\\eta$", "γ": "$\\gamma$", "±": "$\\pm$", "‖": "$\\|$", "−": "$-$",
           "ε": "$\\varepsilon$", "×": "$\\times$", "σ": "$\\sigma$", "′": "$'$", "≤": "$\\le$", "≥": "$\\ge$"}
 _SPECIAL = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
@@ -39,13 +41,15 @@ def escape(text) -> str:
     return "".join(_GREEK.get(ch, _SPECIAL.get(ch, ch)) for ch in str(text))
 
 
-def load(root=None) -> dict:
-    """{run: record} for every results file of this build (``<root>/build/results/*.json``)."""
+def load(runs_dir=RUNS_DIR, root=None) -> dict:
+    """{run: record} for every parameter file in ``runs_dir`` (<notebook>/<run>.yaml), read from
+    ``<root>/build/results/<run>.json``; other results there (Fashion-MNIST, nbval's) are not the report's."""
     folder = (root or output_root()) / "build" / "results"
-    records = {path.stem: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}
-    if not records:
-        raise FileNotFoundError(f"no results in {folder}: run `make notebooks` first")
-    return records
+    names = sorted(path.stem for path in Path(runs_dir).glob("*/*.yaml"))
+    missing = [name for name in names if not (folder / f"{name}.json").exists()]
+    if not names or missing:
+        raise FileNotFoundError(f"no results for {missing or runs_dir} in {folder}: run `make notebooks` first")
+    return {name: json.loads((folder / f"{name}.json").read_text()) for name in names}
 
 
 def figure(run: str, name: str, caption: str, width: float = 1.0) -> str:

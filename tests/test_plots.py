@@ -2,6 +2,7 @@
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 
 from helpers import plots
 
@@ -46,3 +47,20 @@ def test_class_means_are_the_average_image_of_each_class():
     assert means.shape == (784, 10)
     for k in range(10):
         np.testing.assert_allclose(means[:, k], x[y == k].mean(axis=0))
+
+
+def test_weight_images_show_each_vector_as_its_own_28_by_28_image():
+    rng = np.random.default_rng(1)
+    vectors = [rng.normal(size=784) for _ in range(3)]
+    for given in (vectors, np.column_stack(vectors)):   # a list of vectors and (784, K) columns alike
+        ax = plots.weight_images(given)
+        shown = ax.images[0].get_array()
+        for k, v in enumerate(vectors):
+            tile = np.asarray(shown[:, k * 30:k * 30 + 28])
+            np.testing.assert_allclose(tile, v.reshape(28, 28) / np.abs(v).max())
+        plt.close(ax.figure)
+
+
+def test_weight_images_reject_a_wrong_shape():
+    with pytest.raises(ValueError, match=r"expected \(784,\).*got shape \(10, 784\)"):
+        plots.weight_images(np.zeros((10, 784)))
