@@ -114,7 +114,8 @@ lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel
 REPORT     := $(OUT)report
 REPORT_SRC := report/report.ipynb report/published.yaml $(wildcard report/templates/workbook/*) helpers/report.py
 TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
-XELATEX    := xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
+# A fixed date in the PDF (SOURCE_DATE_EPOCH): rebuilding the same report gives the same bytes.
+XELATEX    := SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
 
 report: $(REPORT)/report.tex ## build the report: env -> data -> notebooks (out of date only) -> report.tex -> PDF if TeX is present
 	@if command -v xelatex > /dev/null; then $(MAKE) pdf; else \

@@ -24,11 +24,9 @@ import numpy as np
 
 from . import data
 from .config import Config
-from .experiment import ROOT, output_root, published  # noqa: F401 (published: part of this interface)
+from .experiment import METRIC_WORDS, ROOT, output_root, published  # noqa: F401 (published: part of this interface)
 from .train import load_splits
 
-METRICS = {"test_acc": "test \\%", "holdout_acc": "hold-out \\%", "test_loss": "test loss",
-           "epochs_run": "epochs", "weight_norm": "$\\|W\\|$", "best_epoch": "best epoch"}
 RUNS_DIR = ROOT / "notebooks" / "runs"
 _GREEK = {"λ": "$\\lambda$", "η": "$\\eta$", "γ": "$\\gamma$", "±": "$\\pm$", "‖": "$\\|$", "−": "$-$",
           "ε": "$\\varepsilon$", "×": "$\\times$", "σ": "$\\sigma$", "′": "$'$", "≤": "$\\le$", "≥": "$\\ge$"}
@@ -39,6 +37,9 @@ _SPECIAL = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": 
 def escape(text) -> str:
     """Plain text (with λ, η, γ, ±...) as LaTeX text: specials escaped, Greek as math."""
     return "".join(_GREEK.get(ch, _SPECIAL.get(ch, ch)) for ch in str(text))
+
+
+METRICS = {metric: escape(words) for metric, words in METRIC_WORDS.items()}  # column heads
 
 
 def load(runs_dir=RUNS_DIR, root=None) -> dict:
