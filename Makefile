@@ -34,6 +34,10 @@ REFS      := $(patsubst notebooks/%.ipynb,tests/notebooks/%.ipynb,$(NOTEBOOKS))
 # What the notebooks import (the report builder and the bench do not change a run).
 HELPERS   := $(filter-out helpers/report.py helpers/bench.py,$(wildcard helpers/*.py)) helpers/workbook.mplstyle
 PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar
+# Every run, reference and nbval check uses one BLAS thread: the summation order inside a
+# matrix product depends on the thread count, so pinning it makes `make` and `make -j2` give
+# the same bits (and -j2 does not thrash 2 cores with 4 threads).
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,7 +64,7 @@ data: $(STAMP) ## fetch + verify MNIST into data/ (DATASET=fashion-mnist, FROM=d
 
 test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke notebooks (fails if none is collected)
 	@$(MAKE) notebooks SCALE=smoke
-	@rc=0; WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
+	@rc=0; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
 	  tests --nbval-lax --nbval-current-env -p no:cacheprovider || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test: pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc
@@ -76,12 +80,10 @@ notebooks: $(EXECUTED) ## run every parameter set (SCALE=full|smoke) with paperm
 .SECONDEXPANSION:
 RUN_INPUTS = $(RUNS_DIR)/%.yaml notebooks/$$(firstword $$(subst /, ,$$*)).ipynb $(HELPERS)
 run_scale  = $(if $(filter $(SMOKE)%,$@),smoke,full)
-# Under `make -jN` each run gets one BLAS thread: N runs x 2 threads on 2 cores thrash.
-run_env    = $(if $(filter -j%,$(MAKEFLAGS)),OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1)
 define run_notebook
 @mkdir -p $(@D)
 @echo "notebooks: running $* ($(word 2,$^), $(run_scale) scale)"
-@start=$$(date +%s); $(run_env) WORKBOOK_OUTPUT=$(CURDIR)/$(if $(filter smoke,$(run_scale)),$(SMOKE)) \
+@start=$$(date +%s); $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(if $(filter smoke,$(run_scale)),$(SMOKE)) \
   $(PAPERMILL) --log-output $(word 2,$^) $@.part -f $< -p scale $(run_scale) > $@.log 2>&1 \
   || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
 mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
@@ -103,7 +105,7 @@ references: $(REFS) ## regenerate the nbval references (smoke scale) in tests/no
 tests/notebooks/%.ipynb: notebooks/%.ipynb $(HELPERS) | $(STAMP) data
 	@mkdir -p $(@D) $(SMOKE)
 	@echo "references: $* at smoke scale"
-	@WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke -p run smoke_$* \
+	@$(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke -p run smoke_$* \
 	  > $@.log 2>&1 || { rm -f $@.part; echo "references: $* failed, see $@.log"; exit 1; }
 	@mv $@.part $@ && rm -f $@.log
 
