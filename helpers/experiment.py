@@ -127,12 +127,13 @@ def parameters(namespace: dict, notebook: str) -> dict:
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")
     if "base" in values:
-        base = base_config(values)  # validates base + overrides early, with Config's messages
-        base.replace(**values.get("minibatch", {}))
+        # validate base + overrides (+ minibatch) + each variant early, with Config's messages;
+        # variants apply on top of minibatch, as in the notebooks
+        target = base_config(values).replace(**values.get("minibatch", {}))
         for name, overrides in values.get("variants", {}).items():
             if not isinstance(overrides, dict):
                 raise ValueError(f"{notebook}: variant {name!r} must map Config fields to values")
-            base.replace(**values.get("minibatch", {}), **overrides)
+            target.replace(**overrides)
     if "seeds" in values and values["scale"] == "smoke":
         values["seeds"] = values["seeds"][:SMOKE["seeds"]]
     return values
@@ -203,12 +204,16 @@ def figure_path(P: dict, name: str) -> Path:
 
 
 def results_path(P: dict) -> Path:
-    return output_root() / "build" / "results" / f"{P['run']}.json"
+    return results_file(P["run"])
+
+
+def results_file(run: str) -> Path:
+    return output_root() / "build" / "results" / f"{run}.json"
 
 
 def read_results(run: str) -> dict:
     """The results file another run wrote (``build/results/<run>.json``)."""
-    path = output_root() / "build" / "results" / f"{run}.json"
+    path = results_file(run)
     if not path.exists():
         raise FileNotFoundError(f"no results for run {run!r} at {path}: run it first "
                                 f"(`make notebooks` runs every parameter file in notebooks/runs/)")

@@ -5,7 +5,7 @@ Interface: every function returns a LaTeX string for the report notebook to disp
     records = load()                                   # {run: results record} from build/results/
     figure("momentum", "curves", caption)              # a figure from figures/<run>/<name>.pdf
     summary_table(records["momentum"], metrics, caption)
-    reproduction_table(records, published())          # experiment.published: report/published.yaml
+    reproduction_table(records, experiment.published())   # report/published.yaml
     run_table(records)
 Numbers are never typed here: they are read from the records. The published numbers
 (SPEC.md) live in one YAML file; each is compared with the same variant and metric here.
@@ -24,7 +24,7 @@ import numpy as np
 
 from . import data
 from .config import Config
-from .experiment import METRIC_WORDS, ROOT, output_root, published  # noqa: F401 (published: part of this interface)
+from .experiment import METRIC_WORDS, ROOT, output_root, read_results
 from .train import load_splits
 
 RUNS_DIR = ROOT / "notebooks" / "runs"
@@ -42,15 +42,13 @@ def escape(text) -> str:
 METRICS = {metric: escape(words) for metric, words in METRIC_WORDS.items()}  # column heads
 
 
-def load(runs_dir=RUNS_DIR, root=None) -> dict:
-    """{run: record} for every parameter file in ``runs_dir`` (<notebook>/<run>.yaml), read from
-    ``<root>/build/results/<run>.json``; other results there (Fashion-MNIST, nbval's) are not the report's."""
-    folder = (root or output_root()) / "build" / "results"
+def load(runs_dir=RUNS_DIR) -> dict:
+    """{run: record} for every parameter file in ``runs_dir`` (<notebook>/<run>.yaml), from
+    build/results/<run>.json; other results there (Fashion-MNIST, nbval's) are not the report's."""
     names = sorted(path.stem for path in Path(runs_dir).glob("*/*.yaml"))
-    missing = [name for name in names if not (folder / f"{name}.json").exists()]
-    if not names or missing:
-        raise FileNotFoundError(f"no results for {missing or runs_dir} in {folder}: run `make notebooks` first")
-    return {name: json.loads((folder / f"{name}.json").read_text()) for name in names}
+    if not names:
+        raise FileNotFoundError(f"no parameter files in {runs_dir}")
+    return {name: read_results(name) for name in names}
 
 
 def figure(run: str, name: str, caption: str, width: float = 1.0) -> str:
@@ -73,10 +71,15 @@ def tabular(header: list[str], rows: list[list[str]], caption: str, label: str, 
             "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
 
 
+def _digits(metric: str) -> int:
+    """Decimals shown: accuracies in percent 2, epoch counts 0, losses and norms 3."""
+    return 2 if metric.endswith("acc") else 0 if metric in ("epochs_run", "best_epoch") else 3
+
+
 def number(mean_std, metric: str) -> str:
     """'97.45 $\\pm$ 0.12' for accuracies (as percent), losses, epochs; std left out for one seed."""
     mean, std = mean_std
-    scale, digits = (100, 2) if metric.endswith("acc") else (1, 0) if metric in ("epochs_run", "best_epoch") else (1, 3)
+    scale, digits = (100 if metric.endswith("acc") else 1), _digits(metric)
     text = f"{scale * mean:.{digits}f}"
     return text if std == 0 else f"{text} $\\pm$ {scale * std:.{digits}f}"
 
@@ -122,7 +125,7 @@ def reproduction_table(records: dict, entries: list[dict]) -> tuple[str, list[tu
     for i, entry in enumerate(entries, 1):
         c = compare(records, entry)
         mean, std = c["ours"]
-        digits = 2 if entry["metric"].endswith("acc") else 0 if entry["metric"] == "epochs_run" else 3
+        digits = _digits(entry["metric"])
         flag = "gap" if c["gap"] else "noise"
         if c["gap"]:
             gaps.append((i, entry))

@@ -102,3 +102,9 @@ def test_measured_quotes_the_published_numbers_of_the_same_variant():
     assert first == ("- **classic, γ 0.9, η 0.01**: 97.12 ± 0.11% test, loss 0.098 ± 0.002, 61 epochs on average; "
                      "published: test % 96.68, epochs 100")
     assert second.endswith("3 epochs on average")
+
+
+def test_a_variant_may_change_what_minibatch_changes():
+    """Validation applies variants on top of ``minibatch``, as the notebook does (no clash)."""
+    values = experiment.parameters(namespace("02_softmax", variants={"η 0.5": {"lr": 0.5, "batch_size": 64}}), "02_softmax")
+    assert values["variants"]["η 0.5"]["batch_size"] == 64

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import report
+from helpers import experiment, report
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "build" / "smoke"
@@ -47,7 +47,7 @@ def test_loss_gap_uses_spread_plus_ten_percent():
 
 
 def test_published_file_is_valid_and_every_entry_names_a_known_metric():
-    entries = report.published(ROOT / "report" / "published.yaml")
+    entries = experiment.published(ROOT / "report" / "published.yaml")
     assert len(entries) >= 40 and {e["spec"] for e in entries} == set("ABDEF")
 
 
@@ -55,7 +55,7 @@ def test_published_file_rejects_a_misspelt_key(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("- {spec: A, label: x, run: r, variant: v, metirc: test_acc, value: 1}\n")
     with pytest.raises(ValueError, match=r"unknown keys \['metirc'\], missing \['metric'\]"):
-        report.published(bad)
+        experiment.published(bad)
 
 
 def test_missing_figure_says_which_and_how_to_make_it(monkeypatch, tmp_path):
