@@ -17,27 +17,34 @@ FROM     ?=
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: help env data test bench notebooks references lab report pdf clean distclean
+.PHONY: help env data test bench notebooks notebooks-graph test-graph inputs references lab report pdf clean clean-cache distclean
 
-# --- notebooks: every $(RUNS_DIR)/<notebook>/<run>.yaml is one papermill run ---
+# --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
+# A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
+# results in build/results/<run>.json, figures in figures/<run>/. SCALE=full (default) writes into
+# the repository; SCALE=smoke runs the same graph small, into build/smoke/ (what `make test` checks).
 # RUNS_DIR=notebooks/runs-fashion-mnist reruns the study on Fashion-MNIST (not in the report).
-# SCALE=full (default) writes into the repository (figures/, build/, report/); SCALE=smoke
-# runs the same graph at the small CI scale into build/smoke/ (what `make test` checks).
 SCALE     ?= full
 OUT       := $(if $(filter smoke,$(SCALE)),build/smoke/,$(if $(filter full,$(SCALE)),,$(error SCALE must be full or smoke, not '$(SCALE)')))
 SMOKE     := build/smoke/
 NOTEBOOKS := $(wildcard notebooks/[0-9]*.ipynb)
 RUNS_DIR  ?= notebooks/runs
-RUNS      := $(wildcard $(RUNS_DIR)/*/*.yaml)
-EXECUTED  := $(patsubst $(RUNS_DIR)/%.yaml,$(OUT)build/executed/%.ipynb,$(RUNS))
+$(if $(filter notebooks/%,$(RUNS_DIR)),,$(error RUNS_DIR must be a folder under notebooks/, not '$(RUNS_DIR)'))
+# parameter files whose folder names a notebook (the others are reported by `runs check`, below)
+RUN_FILES := $(foreach f,$(wildcard $(RUNS_DIR)/*/*.yaml),$(if $(wildcard notebooks/$(notdir $(patsubst %/,%,$(dir $(f)))).ipynb),$(f)))
+RUN_IDS   := $(patsubst notebooks/%.yaml,%,$(RUN_FILES))
+EXECUTED  := $(RUN_IDS:%=$(OUT)build/executed/%.ipynb)
+PARAMS    := $(RUN_IDS:%=$(OUT)build/params/%.json)
 REFS      := $(patsubst notebooks/%.ipynb,tests/notebooks/%.ipynb,$(NOTEBOOKS))
-# What the notebooks import (the report builder and the bench do not change a run).
-HELPERS   := $(filter-out helpers/report.py helpers/bench.py,$(wildcard helpers/*.py)) helpers/workbook.mplstyle
 PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar
-# Every run, reference and nbval check uses one BLAS thread: the summation order inside a
-# matrix product depends on the thread count, so pinning it makes `make` and `make -j2` give
-# the same bits (and -j2 does not thrash 2 cores with 4 threads).
+# Every run, reference and nbval check uses one BLAS thread (the fits pin it themselves too): the
+# summation order inside a matrix product depends on the thread count.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# The whole machine, never more: one Dask cluster (a worker process per core) runs every fit of
+# a build, shared through DASK_SCHEDULER_ADDRESS; make runs that many notebooks at once, and the
+# notebooks mostly wait for their fits. With DASK_SCHEDULER_ADDRESS already set, that cluster is used.
+JOBS      ?= $(shell nproc 2> /dev/null || echo 2)
+ENGINE    := $(PY) -m helpers.engine --
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +61,9 @@ $(STAMP): requirements.txt environment.yml pyproject.toml
 	@ln -sf "$$($(PY) -c 'import pypandoc; print(pypandoc.get_pandoc_path())')" $(VENV)/bin/pandoc
 	@$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) \
 	  --display-name "Python (mnist-workbook)" > /dev/null
+	@# the git filter that keeps outputs out of committed notebooks (which files: .gitattributes)
+	@if git rev-parse --git-dir > /dev/null 2>&1; then \
+	  $(VENV)/bin/nbstripout --install --attributes "$$(git rev-parse --git-dir)/info/nbstripout-attributes"; fi
 	@touch $@
 
 env: $(STAMP) ## create .venv with the pinned packages and the project kernel
@@ -63,7 +73,10 @@ data: $(STAMP) ## fetch + verify MNIST into data/ (DATASET=fashion-mnist, FROM=d
 	@$(PY) -m helpers.fetch --dataset $(DATASET) $(if $(FROM),--from $(FROM))
 
 test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke notebooks (fails if none is collected)
-	@$(MAKE) notebooks SCALE=smoke
+	@$(ENGINE) $(MAKE) test-graph
+
+test-graph:
+	@$(MAKE) -j$(JOBS) notebooks-graph SCALE=smoke
 	@rc=0; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
 	  tests --nbval-lax --nbval-current-env -p no:cacheprovider || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test: pytest collected no tests: that is a failure here"; exit 1; fi; \
@@ -72,42 +85,50 @@ test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke n
 bench: $(STAMP) data ## time an epoch of the network and softmax beside the GEMM floor
 	@$(PY) -m helpers.bench
 
-notebooks: $(EXECUTED) ## run every parameter set (SCALE=full|smoke) with papermill; reruns only what changed
+notebooks: | $(STAMP) data ## run every parameter file (SCALE=full|smoke) with papermill on one Dask cluster; reruns only what changed
+	@$(ENGINE) $(MAKE) -j$(JOBS) notebooks-graph
+
+notebooks-graph: $(EXECUTED)
+	@$(PY) -m helpers.runs check $(RUNS_DIR)
 	@echo "notebooks: $(words $(EXECUTED)) $(SCALE)-scale runs up to date in $(OUT)build/executed (results in $(OUT)build/results)"
 
-# A run depends on its parameter file, its notebook and helpers. Papermill writes to a
-# temporary file that is renamed only on success: a failed run leaves nothing complete.
-.SECONDEXPANSION:
-RUN_INPUTS = $(RUNS_DIR)/%.yaml notebooks/$$(firstword $$(subst /, ,$$*)).ipynb $(HELPERS)
-run_scale  = $(if $(filter $(SMOKE)%,$@),smoke,full)
-define run_notebook
-@mkdir -p $(@D)
-@echo "notebooks: running $* ($(word 2,$^), $(run_scale) scale)"
-@start=$$(date +%s); $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(if $(filter smoke,$(run_scale)),$(SMOKE)) \
-  $(PAPERMILL) --log-output $(word 2,$^) $@.part -f $< -p scale $(run_scale) > $@.log 2>&1 \
-  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
-mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
-endef
-build/executed/%.ipynb: $(RUN_INPUTS) | $(STAMP) data
-	$(run_notebook)
-$(SMOKE)build/executed/%.ipynb: $(RUN_INPUTS) | $(STAMP) data
-	$(run_notebook)
+# What a run is made of, as files whose time stamps change only when their content does (so a
+# Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters
+# (notebook defaults + parameter file + scale), each notebook's cells, the helpers code.
+inputs: | $(STAMP)
+	@$(PY) -m helpers.runs stamps --scale $(SCALE) --out $(OUT)build $(RUN_FILES)
+$(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest: inputs ;
 
-# What spans runs reads other runs' results: run those first (at either scale).
-ACROSS_RUNS   := $(patsubst $(RUNS_DIR)/%.yaml,%,$(wildcard $(RUNS_DIR)/07_across_runs/*.yaml))
-LOGISTIC_RUNS := $(patsubst $(RUNS_DIR)/%.yaml,%,$(wildcard $(RUNS_DIR)/01_logistic/*.yaml))
-$(ACROSS_RUNS:%=build/executed/%.ipynb): $(LOGISTIC_RUNS:%=build/executed/%.ipynb)
-$(ACROSS_RUNS:%=$(SMOKE)build/executed/%.ipynb): $(LOGISTIC_RUNS:%=$(SMOKE)build/executed/%.ipynb)
-tests/notebooks/07_across_runs.ipynb: $(LOGISTIC_RUNS:%=$(SMOKE)build/executed/%.ipynb)
+# A failed run leaves nothing complete: papermill writes a temporary file renamed only on
+# success, and the notebook writes its results and figures only after its sanity asserts.
+.SECONDEXPANSION:
+run_notebook = $(word 2,$(subst /, ,$*))
+run_scale    = $(if $(filter $(SMOKE)%,$@),smoke,full)
+$(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(word 2,$$(subst /, ,$$*)).digest \
+                              $(OUT)build/stamps/helpers.digest | $(STAMP) data
+	@mkdir -p $(@D)
+	@test -s $< || $(PY) -m helpers.runs params notebooks/$*.yaml --scale $(run_scale) --out $<
+	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
+	@start=$$(date +%s); $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
+	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $@.part -f $< > $@.log 2>&1 \
+	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
+	mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
+
+# What spans runs reads other runs' results: run those first.
+$(filter %/07_across_runs/%,$(EXECUTED)): $(filter %/01_logistic/%,$(EXECUTED))
+tests/notebooks/07_across_runs.ipynb: $(patsubst notebooks/%.yaml,$(SMOKE)build/executed/%.ipynb,$(wildcard notebooks/runs/01_logistic/*.yaml))
 
 references: $(REFS) ## regenerate the nbval references (smoke scale) in tests/notebooks
 
-tests/notebooks/%.ipynb: notebooks/%.ipynb $(HELPERS) | $(STAMP) data
+tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py) | $(STAMP) data
 	@mkdir -p $(@D) $(SMOKE)
 	@echo "references: $* at smoke scale"
-	@$(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke -p run smoke_$* \
+	@$(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke \
 	  > $@.log 2>&1 || { rm -f $@.part; echo "references: $* failed, see $@.log"; exit 1; }
 	@mv $@.part $@ && rm -f $@.log
+
+clean-cache: ## remove the fit cache (.cache/fits): the next build refits everything
+	rm -rf .cache/fits
 
 lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

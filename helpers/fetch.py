@@ -32,6 +32,7 @@ import sys
 import tempfile
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -106,10 +107,14 @@ def verify(dataset: str, name: str, content: bytes, origin: str) -> bytes:
 
 
 def atomic_write(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` via a temp file in the same folder and a rename."""
+    """Write ``content`` to ``path`` via a temp file in the same folder and a rename.
+
+    The file is readable by everyone (mode 0644, as a plain ``open`` would leave it under
+    the usual umask; ``mkstemp`` alone gives 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as f:
             f.write(content)
             f.flush()
@@ -143,7 +148,11 @@ def from_folder(folder: Path, names: list[str]) -> dict[str, bytes]:
     for name in names:
         for candidate in (folder / name, folder / f"{name}.gz"):
             if candidate.is_file():
-                found[name] = decompress(candidate.read_bytes())
+                try:
+                    found[name] = decompress(candidate.read_bytes())
+                except (OSError, EOFError, zlib.error) as err:  # a truncated or corrupt .gz
+                    raise SourceFailed(f"{candidate} cannot be decompressed ({err or type(err).__name__}): "
+                                       "the file is truncated or damaged; copy it again") from None
                 break
     if not found:
         raise SourceFailed(f"none of {names} (or .gz) in {folder}")

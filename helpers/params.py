@@ -1,0 +1,180 @@
+"""A notebook's parameters: validated, and the configuration they describe at a scale.
+
+Interface:
+    P = parameters(globals(), "01_logistic")   # validate what the parameters cell (and papermill) set
+    base = base_config(P)                       # Config from P["base"] + P["overrides"] + P["dataset"]
+    scaled(config, "smoke")                     # the same configuration at the small CI scale
+
+Every notebook takes ``run`` (``"interactive"`` in Jupyter; the pipeline passes the
+parameter file's name, see runs.py), ``dataset``, ``scale`` ("full" reproduces the SPEC
+settings, "smoke" is the CI scale) and its own parameters (``SPECS``). Only the names the
+parameters cell (and papermill's injected cell) assign are validated, so "Run All" twice in
+one kernel works; a name there that the notebook does not take is an error with a hint.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+
+from .config import Config
+from .fetch import DIGESTS
+from .runs import INTERACTIVE, literal_assignments
+
+SCALES = ("full", "smoke")
+# Smoke scale: few images, few epochs, one seed; the same code paths as the full runs.
+# Full-batch runs take one step per epoch, so they get more (cheap) epochs than mini-batch runs.
+SMOKE = {"n_train": 2000, "n_test": 1000, "epochs": 3, "batch_epochs": 30, "seeds": 1}
+
+COMMON = {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "seeds": "list[int]",
+          "base": "dict", "overrides": "dict"}
+SPECS = {
+    "01_logistic": {**COMMON, "variants": "variants", "lambdas": "list[float]", "penalties": "list[str]"},
+    "02_softmax": {**COMMON, "penalties": "list[str]", "lambdas": "list[float]", "minibatch": "dict",
+                   "variants": "variants"},
+    "03_gradcheck": {**COMMON, "eps_table": "float", "eps_strict": "float", "strict_hidden": "int",
+                     "strict_examples": "int"},
+    "04_momentum": {**COMMON, "variants": "variants"},
+    "05_regularisation": {**COMMON, "variants": "variants"},
+    "06_activations": {**COMMON, "variants": "variants"},
+    # what spans runs: reads other runs' results files, trains nothing
+    "07_across_runs": {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "sources": "list[str]",
+                       "variant": "str"},
+}
+PENALTIES = ("l1", "l2")
+WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-empty list of numbers >= 0",
+        "list[str]": "a non-empty list of strings", "variants": "a non-empty mapping {name: {Config field: value}}",
+        "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)"}
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _kind_ok(kind, value, notebook: str) -> bool:
+    if isinstance(kind, tuple):
+        return value in kind
+    if kind == "run":
+        parts = value.split("/") if isinstance(value, str) else []
+        return value == INTERACTIVE or (len(parts) == 3 and parts[1] == notebook and all(
+            p.replace("_", "").replace("-", "").replace(".", "").isalnum() for p in parts))
+    return {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": _number(value),
+        "dict": isinstance(value, dict),
+        "variants": isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values()),
+        "list[int]": isinstance(value, list) and bool(value) and all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value),
+        "list[float]": isinstance(value, list) and bool(value) and all(_number(v) and v >= 0 for v in value),
+        "str": isinstance(value, str) and bool(value),
+        "list[str]": isinstance(value, list) and bool(value) and all(isinstance(v, str) and v for v in value),
+    }[kind]
+
+
+def _cast(kind, value):
+    """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due."""
+    def num(v):
+        try:
+            return float(v) if isinstance(v, str) else v
+        except ValueError:
+            return v
+    if kind == "float":
+        return num(value)
+    if kind == "list[float]" and isinstance(value, list):
+        return [num(v) for v in value]
+    return value
+
+
+def assigned_names(namespace: dict) -> set | None:
+    """Names the cells just before the current one assigned, when they are parameter cells.
+
+    In IPython ``In`` holds the source of every executed cell; walking back from the cell
+    calling ``parameters`` over the cells that only assign literals finds the parameters
+    cell and papermill's injected cell, and nothing a previous "Run All" left behind.
+    None outside IPython (a plain dict, as the tests and the Makefile pass).
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list) or len(history) < 2:
+        return None
+    names = set()
+    for source in reversed(history[:-1]):
+        values = literal_assignments(source)
+        if not values:
+            break
+        names |= set(values)
+    return names
+
+
+def parameters(namespace: dict, notebook: str) -> dict:
+    """Check the notebook's parameters in ``namespace``; return them (cast) as a dict.
+
+    Raises ValueError naming any unknown parameter (with the closest known name), any
+    missing one, and any of the wrong type or out of range.
+    """
+    spec = SPECS[notebook]
+    names = assigned_names(namespace)
+    if names is None:  # not in IPython: every plain value is a parameter
+        names = {k for k, v in namespace.items() if not k.startswith("_") and not callable(v)
+                 and type(v).__name__ != "module"}
+    unknown = sorted(names - set(spec))
+    if unknown:
+        hints = [f"{k!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, spec, 1)) else "")
+                 for k in unknown]
+        raise ValueError(f"{notebook}: unknown parameter(s) {', '.join(hints)}; this notebook takes {', '.join(spec)}")
+    missing = [k for k in spec if k not in namespace]
+    if missing:
+        raise ValueError(f"{notebook}: parameter(s) {missing} missing: run the parameters cell first")
+    values = {k: _cast(kind, namespace[k]) for k, kind in spec.items()}
+    for name, kind in spec.items():
+        if not _kind_ok(kind, values[name], notebook):
+            want = f"one of {list(kind)}" if isinstance(kind, tuple) else WANT.get(kind, kind)
+            raise ValueError(f"{notebook}: parameter {name}={values[name]!r} is not {want}")
+    for name in ("eps_table", "eps_strict"):
+        if name in values and not values[name] > 0:
+            raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be > 0")
+    bad = [p for p in values.get("penalties", []) if p not in PENALTIES]
+    if bad:
+        raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")
+    if "base" in values:
+        # validate base + overrides (+ minibatch) + each variant early, with Config's messages;
+        # variants apply on top of minibatch, as in the notebooks
+        try:
+            target = base_config(values).replace(**values.get("minibatch", {}))
+            for name, overrides in values.get("variants", {}).items():
+                try:
+                    target.replace(**overrides)
+                except ValueError as error:
+                    raise ValueError(f"variant {name!r}: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"{notebook}: {error}") from None
+    if "seeds" in values and values["scale"] == "smoke":
+        values["seeds"] = values["seeds"][:SMOKE["seeds"]]
+    return values
+
+
+def base_config(P: dict) -> Config:
+    """The notebook's ``base`` settings, updated by the run's ``overrides``, on ``dataset``."""
+    return Config.from_dict({**P["base"], **P["overrides"], "dataset": P["dataset"]})
+
+
+def scaled(config: Config, scale: str) -> Config:
+    """``config`` at the smoke scale (fewer images and epochs), or unchanged at full scale."""
+    if scale == "full":
+        return config
+    epochs = SMOKE["epochs"] if config.batch_size else SMOKE["batch_epochs"]
+    changes = {"epochs": min(config.epochs, epochs),
+               "n_train": min(config.n_train or SMOKE["n_train"], SMOKE["n_train"]),
+               "n_test": min(config.n_test or SMOKE["n_test"], SMOKE["n_test"]), "progress": False}
+    if config.holdout == "next":
+        changes["holdout_size"] = min(int(config.holdout_size), SMOKE["n_train"] // 4)
+    if config.anneal_T is not None and config.anneal_per == "step":
+        changes["anneal_T"] = min(config.anneal_T, 100)
+    return config.replace(**changes)
+
+
+class Parameters(dict):
+    """Validated parameters (a plain dict to the notebook), plus the notebook's name and the
+    digests of the run's inputs taken when they were validated (provenance.inputs)."""
+
+    def __init__(self, values: dict, notebook: str, inputs: dict):
+        super().__init__(values)
+        self.notebook, self.inputs = notebook, inputs

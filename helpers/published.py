@@ -1,0 +1,43 @@
+"""The numbers the course reports published (../shared/SPEC.md), read from report/published.yaml.
+
+Interface: ``published(path) -> [entry]``; each entry is a mapping with
+``spec`` (SPEC section), ``report`` (whose number), ``label``, ``run`` (the parameter file's
+run name), ``variant``, ``metric`` (a key of METRIC_WORDS), ``value``, ``provenance``
+("stated": the report's own settings; "default": a named default where it is silent;
+"inferred": an ablation chosen because it moves a number toward the published one, then
+``ablation`` names the run's variant that measures it), and an optional ``note``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .runs import ROOT
+
+PUBLISHED = ROOT / "report" / "published.yaml"
+REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
+OPTIONAL = {"ablation", "note"}
+PROVENANCE = ("stated", "default", "inferred")
+METRIC_WORDS = {"test_acc": "test %", "holdout_acc": "hold-out %", "test_loss": "test loss", "epochs_run": "epochs",
+                "weight_norm": "‖W‖", "best_epoch": "best epoch", "first_mean": "image mean", "first_std": "image std"}
+
+
+def published(path=PUBLISHED) -> list[dict]:
+    """The entries of ``path``, each checked: ValueError naming the entry and what is wrong."""
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a YAML list of entries")
+    for i, entry in enumerate(entries, 1):
+        unknown, missing = set(entry) - REQUIRED - OPTIONAL, REQUIRED - set(entry)
+        problems = ([f"unknown keys {sorted(unknown)}"] if unknown else []) + \
+                   ([f"missing {sorted(missing)}"] if missing else [])
+        if entry.get("metric") not in METRIC_WORDS:
+            problems.append(f"metric must be one of {list(METRIC_WORDS)}")
+        if entry.get("provenance") not in PROVENANCE:
+            problems.append(f"provenance must be one of {list(PROVENANCE)}")
+        if entry.get("provenance") == "inferred" and not entry.get("ablation"):
+            problems.append("an inferred entry names its ablation (the variant that measures it)")
+        if problems:
+            raise ValueError(f"{path} entry {i} ({entry.get('label', '?')}): {'; '.join(problems)}")
+    return entries
