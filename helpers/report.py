@@ -24,7 +24,10 @@ import numpy as np
 
 from . import data
 from .config import Config
-from .experiment import METRIC_WORDS, ROOT, output_root, read_results
+from . import results
+from .published import METRIC_WORDS
+from .results import output_root
+from .runs import ROOT
 from .train import load_splits
 
 RUNS_DIR = ROOT / "notebooks" / "runs"
@@ -42,13 +45,10 @@ def escape(text) -> str:
 METRICS = {metric: escape(words) for metric, words in METRIC_WORDS.items()}  # column heads
 
 
-def load(runs_dir=RUNS_DIR) -> dict:
-    """{run: record} for every parameter file in ``runs_dir`` (<notebook>/<run>.yaml), from
-    build/results/<run>.json; other results there (Fashion-MNIST, nbval's) are not the report's."""
-    names = sorted(path.stem for path in Path(runs_dir).glob("*/*.yaml"))
-    if not names:
-        raise FileNotFoundError(f"no parameter files in {runs_dir}")
-    return {name: read_results(name) for name in names}
+def load(scale: str = "full", runs_dir=RUNS_DIR) -> dict:
+    """{run: record} for every parameter file in ``runs_dir``; each record is refused (StaleResultsError,
+    naming the command that rebuilds it) unless it was made from the current inputs at ``scale``."""
+    return results.load_all(runs_dir, scale)
 
 
 def figure(run: str, name: str, caption: str, width: float = 1.0) -> str:
@@ -89,7 +89,7 @@ def summary_table(record: dict, metrics, caption: str, variants=None, label: str
     summary = record["summary"]
     rows = [[escape(name)] + [number(summary[name][m], m) if m in summary[name] else "--" for m in metrics]
             for name in (variants or summary)]
-    return tabular(["variant"] + [METRICS[m] for m in metrics], rows, caption, label or record["run"])
+    return tabular(["variant"] + [METRICS[m] for m in metrics], rows, caption, label or record["run"].split("/")[-1])
 
 
 @lru_cache(maxsize=None)
@@ -168,7 +168,7 @@ def gradcheck_table(record: dict) -> str:
     worst = max(r["abs_diff"] for r in record["extra"]["table"])
     return tabular(["parameter", "index", "numerical", "backprop", "abs.\\ diff"], rows,
                    f"Central differences at ε = {eps:g} against backprop: largest difference {worst:.1e}, "
-                   f"bound ε² = {eps ** 2:.0e}", record["run"], align="llrrr")
+                   f"bound ε² = {eps ** 2:.0e}", record["run"].split("/")[-1], align="llrrr")
 
 
 def data_facts(dataset: str = "mnist") -> dict:
