@@ -29,8 +29,10 @@ import hashlib
 import json
 import os
 import pickle
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from . import provenance, train
@@ -131,15 +133,20 @@ def _in_worker() -> bool:
 
 # --- where jobs run ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=1)
-def _local_cluster():
+def start_local_cluster(port: int = 0):
+    """A local cluster: one single-threaded worker process per core ($WORKBOOK_WORKERS), BLAS
+    pinned to one thread; prints its dashboard address."""
     from distributed import LocalCluster
     workers = int(os.environ.get("WORKBOOK_WORKERS", os.cpu_count() or 1))
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, scheduler_port=port,
+                           dashboard_address=":0",
                            env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    print(f"engine: started a local Dask cluster, {workers} worker process(es) x 1 thread; "
-          f"dashboard {cluster.dashboard_link}", file=sys.stderr)
+    print(f"engine: started a local Dask cluster, {workers} worker process(es) x 1 thread, "
+          f"scheduler {cluster.scheduler_address}, dashboard {cluster.dashboard_link}", file=sys.stderr)
     return cluster
+
+
+_local_cluster = functools.lru_cache(maxsize=1)(start_local_cluster)  # one per process, on first use
 
 
 def client():
@@ -246,11 +253,24 @@ def main(argv=None) -> int:
         return 2
     if "DASK_SCHEDULER_ADDRESS" in os.environ or _serial():
         return subprocess.call(argv)
-    cluster = _local_cluster()
+    # The cluster starts while the command starts (clients wait for the scheduler to answer),
+    # so a build with nothing to do costs almost nothing extra.
+    port = _free_port()
+    started: list = []
+    starter = threading.Thread(target=lambda: started.append(start_local_cluster(port)), daemon=True)
+    starter.start()
     try:
-        return subprocess.call(argv, env={**os.environ, "DASK_SCHEDULER_ADDRESS": cluster.scheduler_address})
+        return subprocess.call(argv, env={**os.environ, "DASK_SCHEDULER_ADDRESS": f"tcp://127.0.0.1:{port}"})
     finally:
-        cluster.close()
+        starter.join()
+        for cluster in started:
+            cluster.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -20,16 +20,19 @@ from .config import Config
 from .params import SMOKE, SPECS, Parameters, base_config, scaled
 from .params import parameters as _validate
 from .published import METRIC_WORDS, published
-from .results import figure_path, read_results, write_results
+from .results import figure_path, read_results, start_run, write_results
 from .tables import fmt, table
 from .tables import measured as _measured
 from .train import Result, load_splits
 
 
 def parameters(namespace: dict, notebook: str) -> Parameters:
-    """The notebook's validated parameters, with the digests of its inputs taken now."""
+    """The notebook's validated parameters, with the digests of its inputs taken now; figures
+    a previous, failed run of the same name left in staging are discarded."""
     values = _validate(namespace, notebook)
-    return Parameters(values, notebook, provenance.inputs(values, notebook))
+    P = Parameters(values, notebook, provenance.inputs(values, notebook))
+    start_run(P)
+    return P
 
 
 def _jobs(base: Config, variants: dict, seeds: list[int], scale: str):
@@ -82,11 +85,19 @@ def summarise(runs: dict) -> dict:
     return out
 
 
+def weights_of(record: dict, variant: str):
+    """(weight vector, bias) a logistic run saved for ``variant`` (its ``extra``)."""
+    saved = record["extra"].get("weights", {})
+    if variant not in saved:
+        raise ValueError(f"run {record['run']} has no variant {variant!r}; its variants: {', '.join(saved) or 'none'}")
+    return np.asarray(saved[variant]), record["extra"]["biases"][variant]
+
+
 def measured(summary: dict, run: str) -> str:
     """Markdown bullets: each variant's test accuracy, loss and epochs, with the published numbers."""
     return _measured(summary, run, published())
 
 
 __all__ = ["parameters", "base_config", "scaled", "run_variants", "run_sweep", "sweep", "sweep_name", "summarise",
-           "figure_path", "write_results", "read_results", "published", "measured", "fmt", "table", "load_splits",
+           "figure_path", "write_results", "read_results", "weights_of", "published", "measured", "fmt", "table", "load_splits",
            "Result", "SPECS", "SMOKE", "METRIC_WORDS", "FINAL_METRICS"]

@@ -88,15 +88,15 @@ def assigned_names(namespace: dict) -> set | None:
     """Names the cells just before the current one assigned, when they are parameter cells.
 
     In IPython ``In`` holds the source of every executed cell; walking back from the cell
-    calling ``parameters`` over the cells that only assign literals finds the parameters
-    cell and papermill's injected cell, and nothing a previous "Run All" left behind.
+    calling ``parameters`` over (at most two) cells that only assign literals finds the
+    parameters cell and papermill's injected cell, and nothing a previous "Run All" left behind.
     None outside IPython (a plain dict, as the tests and the Makefile pass).
     """
     history = namespace.get("In")
     if not isinstance(history, list) or len(history) < 2:
         return None
     names = set()
-    for source in reversed(history[:-1]):
+    for source in reversed(history[-3:-1]):  # at most the parameters cell and papermill's injected one
         values = literal_assignments(source)
         if not values:
             break
@@ -131,6 +131,11 @@ def parameters(namespace: dict, notebook: str) -> dict:
     for name in ("eps_table", "eps_strict"):
         if name in values and not values[name] > 0:
             raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be > 0")
+    if notebook == "07_across_runs":
+        wrong = [s for s in values["sources"] if s.count("/") != 2 or s.split("/")[1] != "01_logistic"]
+        if len(values["sources"]) != 2 or wrong:
+            raise ValueError(f"{notebook}: sources={values['sources']!r} must name two runs of 01_logistic, "
+                             "e.g. ['runs/01_logistic/logistic_2v3', 'runs/01_logistic/logistic_2v8']")
     bad = [p for p in values.get("penalties", []) if p not in PENALTIES]
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")

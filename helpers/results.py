@@ -66,6 +66,11 @@ def _staging(P: dict) -> Path:
     return output_root() / "build" / "staging" / _run_dir(P)
 
 
+def start_run(P) -> None:
+    """A run begins: what a failed run of the same name staged is not this run's."""
+    shutil.rmtree(_staging(P), ignore_errors=True)
+
+
 def figure_path(P: dict, name: str) -> Path:
     """Where to save figure ``name`` (plots.save adds .pdf and .png); it joins figures/<run>/
     when write_results succeeds."""

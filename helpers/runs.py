@@ -107,7 +107,7 @@ def defaults(notebook: str) -> dict:
 def read(path) -> dict:
     """The mapping a parameter file holds; ParameterFileError for anything else."""
     path = Path(path)
-    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    name = _shown(path)
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -127,6 +127,12 @@ def read(path) -> dict:
         raise ParameterFileError(f"{name}: {', '.join(map(repr, replacing))} would replace the notebook's whole "
                                  "configuration; give only the fields you change under `overrides:` instead")
     return content
+
+
+def _shown(path) -> Path:
+    """A path as the user typed it: relative to the repository when inside it."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def merge(defaults_: dict, given: dict) -> dict:
@@ -152,7 +158,7 @@ def effective(path, scale: str) -> dict:
     try:
         return dict(parameters(values, notebook))
     except ValueError as error:
-        raise ParameterFileError(f"{Path(path).relative_to(ROOT)}: {error}") from None
+        raise ParameterFileError(f"{_shown(path)}: {error}") from None
 
 
 def check_layout(runs_dir) -> list[str]:
