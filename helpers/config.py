@@ -3,7 +3,12 @@
 Interface: ``Config(**fields)`` or ``Config.from_dict(mapping)`` (which also casts what
 YAML and papermill deliver: numeric strings such as "1e-3", lists for tuples) and
 ``config.to_dict()`` / ``config.digest()`` for saving beside the results. Unknown keys,
-wrong types and out-of-range values raise ValueError naming the field and what it takes.
+wrong types, non-finite numbers and out-of-range values raise ValueError naming the field
+and what it takes.
+
+Fields added after the first results were saved (``NEW_FIELD_DEFAULTS``) default to the
+behaviour from before they existed, and ``digest()`` leaves them out while they hold
+that default: an old configuration keeps its digest, its results and its bits.
 """
 from __future__ import annotations
 
@@ -11,14 +16,16 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 
 from . import activations, optim
-from .data import HOLDOUTS, NORMALISATIONS
+from .data import HOLDOUTS, NORMALISATIONS, TEST_SELECTIONS
 from .fetch import DIGESTS
-from .models import INITS, REDUCTIONS
+from .models import BIASES, INITS, REDUCTIONS
 
 MODELS = ("logistic", "softmax", "mlp")
+RESTORES = (None, "best", "last", "back2")
 
 
 @dataclass(frozen=True)
@@ -27,9 +34,14 @@ class Config:
     dataset: str = "mnist"              # "mnist" or "fashion-mnist": same files, same code
     digits: tuple | None = None         # (positive, negative) -> targets 1/0 for logistic; None: 10 classes
     n_train: int | None = None          # the first N training images (None: all 60,000)
-    n_test: int | None = None           # the last N test images (None: all 10,000)
+    n_test: int | None = None           # N test images, chosen by test_select (None: all 10,000)
+    test_select: str = "last"           # "last": the last n_test test images, then the digit pair;
+                                        # "pair-first": the pair's images in the full test set, the
+                                        # first n_test of them (Zhu & Guo's logistic code; needs digits)
     holdout: str = "shuffle"            # "first" fraction, "next" N images after the subset, "shuffle" seeded
     holdout_size: float = 0.2           # a fraction for first/shuffle, an image count for next
+    holdout_gap: int = 0                # holdout "next" only: images skipped between the training subset
+                                        # and the hold-out ones (Aagaard's X_train[20001:22001]: gap 1)
     split_seed: int = 0                 # seed of the shuffled hold-out split (fixed across training seeds)
     normalisation: str = "255"          # "255", "image-z" or "dataset-z"
     # --- model ---
@@ -37,26 +49,39 @@ class Config:
     hidden: tuple = (128,)              # hidden widths of the mlp
     activation: str = "tanh"            # hidden activation (activations.ACTIVATIONS)
     init: str = "xavier"                # "zeros", "normal" N(0,1), "xavier" N(0,1/fan_in), "he" N(0,2/fan_in)
+    bias: str = "separate"              # "separate": b starts at 0, penalised only if penalise_bias;
+                                        # "input": b is the weight of a constant-1 input (Aagaard, Zhu & Guo):
+                                        # initialised with W by `init` (fan_in counts that input) and covered
+                                        # by the L1/L2 penalty and by weight_norm like any weight. No extra
+                                        # column is built: x·W + b *is* [1, x]·[b; W] (models.Network.init)
     dtype: str = "float32"              # training precision: "float32" (fast) or "float64"
     # --- objective ---
     reduction: str = "mean"             # data term as "mean" or "sum" over the batch
     l1: float = 0.0                     # λ1 in λ1 Σ|W|   (gradient λ1 sign W)
     l2: float = 0.0                     # λ2 in λ2 ΣW²    (gradient 2 λ2 W, or λ2 W: see l2_gradient)
     l2_gradient: str = "2lw"            # "2lw": the course's λΣw² -> 2λw; "lw": one report's λw
-    penalise_bias: bool = False         # also penalise biases
+    penalise_bias: bool = False         # also penalise biases (implied by bias "input")
     # --- optimisation ---
     optimizer: str = "sgd"              # "sgd", "momentum" (v ← γv − η∇) or "averaged" (Δw ← γΔw + (1−γ)η∇)
     lr: float = 0.01                    # η0
     momentum: float = 0.0               # γ, in [0, 1)
     batch_size: int | None = 128        # mini-batch size; None: full-batch gradient descent
+    shuffle: bool = True                # reshuffle the batches every epoch (seeded); False: batches taken
+                                        # in order, never shuffled (Aagaard)
     epochs: int = 10                    # maximum number of epochs
     anneal_T: float | None = None       # η(t) = η0 / (1 + t/T); None: constant η0
     anneal_per: str = "step"            # t counts "step"s or "epoch"s
     # --- early stopping ---
     early_stopping: str | None = None   # None; "best": `patience` epochs without a new best;
                                         # "rise": the metric worsens `patience` epochs in a row
-    monitor: str = "holdout_loss"       # "holdout_loss" or "holdout_acc"
-    patience: int = 3                   # epochs, see early_stopping; the best weights are restored
+    monitor: str = "holdout_loss"       # "holdout_loss" or "holdout_acc" (lower loss / higher accuracy is better;
+                                        # "rise" counts epochs *worse* than the previous one: a falling accuracy)
+    patience: int = 3                   # epochs, see early_stopping (1: stop at the first worse epoch)
+    restore: str | None = None          # the weights fit returns: None: the best monitored epoch's with early
+                                        # stopping, the last epoch's without; "best": the best monitored
+                                        # epoch's, also without early stopping; "last": the final weights;
+                                        # "back2": those of two epochs before the last epoch run (Zhu & Guo's
+                                        # logistic code). Final metrics measure the returned weights
     # --- bookkeeping ---
     seed: int = 0                       # seeds initialisation and batch order: same seed, same bits
     eval_every: int | None = None       # also record metrics every k steps (None: per epoch only)
@@ -84,9 +109,20 @@ class Config:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
 
     def digest(self) -> str:
-        """Short sha256 of the canonical JSON of the configuration."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
+        """Short sha256 of the canonical JSON of the configuration.
+
+        Fields of ``NEW_FIELD_DEFAULTS`` are left out while they hold that default, so
+        every configuration written before they existed keeps its digest.
+        """
+        values = {k: v for k, v in self.to_dict().items()
+                  if not (k in NEW_FIELD_DEFAULTS and v == NEW_FIELD_DEFAULTS[k])}
+        text = json.dumps(values, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# Fields added later, with the default that reproduces the behaviour from before them.
+NEW_FIELD_DEFAULTS = {"test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True,
+                      "restore": None}
 
 
 def _cast(spec: dataclasses.Field, value):
@@ -120,6 +156,10 @@ def _one_of(c: Config, name: str, choices) -> None:
 
 
 def _check(c: Config) -> None:
+    for name in ("lr", "l1", "l2", "momentum", "anneal_T", "holdout_size"):  # first: NaN fails every test below
+        value = getattr(c, name)
+        _need(not (_is_num(value) and not math.isfinite(value)), name, value,
+              "must be a finite number (inf and nan are not settings)")
     _one_of(c, "dataset", DIGESTS)
     _one_of(c, "holdout", HOLDOUTS)
     _one_of(c, "normalisation", NORMALISATIONS)
@@ -132,6 +172,9 @@ def _check(c: Config) -> None:
     _one_of(c, "anneal_per", ("step", "epoch"))
     _one_of(c, "early_stopping", (None, "best", "rise"))
     _one_of(c, "monitor", ("holdout_loss", "holdout_acc"))
+    _one_of(c, "bias", BIASES)
+    _one_of(c, "test_select", TEST_SELECTIONS)
+    _one_of(c, "restore", RESTORES)
     activations.get(c.activation)
     if c.model == "logistic":
         _need(c.digits is not None, "digits", c.digits, "logistic regression needs a digit pair, e.g. [2, 3]")
@@ -161,5 +204,10 @@ def _check(c: Config) -> None:
               "with holdout 'next' an image count")
     else:
         _need(c.holdout_size < 1, "holdout_size", c.holdout_size, "with holdout 'first'/'shuffle' a fraction in (0, 1)")
-    for name in ("penalise_bias", "progress"):
+    _need(_is_int(c.holdout_gap) and c.holdout_gap >= 0, "holdout_gap", c.holdout_gap, "a non-negative integer")
+    _need(c.holdout_gap == 0 or c.holdout == "next", "holdout_gap", c.holdout_gap,
+          f"a gap only applies to holdout 'next' (images skipped after the training subset), not {c.holdout!r}")
+    _need(c.test_select == "last" or c.digits is not None, "test_select", c.test_select,
+          "'pair-first' picks a digit pair's images: set digits, or use 'last'")
+    for name in ("penalise_bias", "progress", "shuffle"):
         _need(isinstance(getattr(c, name), bool), name, getattr(c, name), "true or false")

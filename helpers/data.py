@@ -5,9 +5,10 @@ every other function takes arrays and returns new arrays (inputs are never modif
 so each step can be tested alone and chained by ``prepare``. Randomness only comes in
 through a ``np.random.Generator`` argument.
 
-Subsets (SPEC "Data"): the first N training / last N test images; a digit pair with
-targets 1 (first digit) and 0 (second); a hold-out set taken as the first 10% of the
-training subset, as the N images right after it, or as a seeded 80/20 shuffle.
+Subsets (SPEC "Data"): the first N training / last N test images (or the first N test
+images of a digit pair); a digit pair with targets 1 (first digit) and 0 (second); a
+hold-out set taken as the first 10% of the training subset, as the N images right after
+it (optionally after a gap), or as a seeded 80/20 shuffle.
 Normalisation: ``"255"`` x/255; ``"image-z"`` each image minus its own mean over its own
 std; ``"dataset-z"`` (x/255 - m)/s with the scalar m, s of the training array.
 """
@@ -23,6 +24,7 @@ from .idx import parse_idx
 SPLITS = {"train": "train", "test": "t10k"}
 NORMALISATIONS = ("255", "image-z", "dataset-z")
 HOLDOUTS = ("first", "next", "shuffle")
+TEST_SELECTIONS = ("last", "pair-first")
 
 
 def load(dataset: str = "mnist", split: str = "train", flatten: bool = False):
@@ -145,28 +147,48 @@ class Splits(NamedTuple):
 
 
 def prepare(dataset="mnist", digits=None, n_train=None, n_test=None, holdout="first",
-            holdout_size=0.1, normalisation="255", rng=None, dtype=np.float32) -> Splits:
+            holdout_size=0.1, normalisation="255", rng=None, dtype=np.float32,
+            holdout_gap=0, test_select="last") -> Splits:
     """One call from the raw files to the arrays an experiment trains on.
 
     ``digits``: None for all ten classes, or a pair (positive, negative) -> 1/0 targets.
-    ``n_train`` / ``n_test``: first N training / last N test images (None: all).
+    ``n_train``: the first N training images (None: all).
     ``holdout``: ``"first"`` or ``"shuffle"`` with ``holdout_size`` a fraction, or
-    ``"next"`` with ``holdout_size`` the number of images right after the training subset.
-    Digit filtering happens after the subsets are cut, as in the reports.
+    ``"next"`` with ``holdout_size`` the number of images right after the training subset,
+    after skipping ``holdout_gap`` images (Aagaard's ``X_train[20001:22001]`` after
+    ``X_train[:20000]``: gap 1). A gap with another hold-out mode is an error.
+    ``n_test`` / ``test_select``: ``"last"``: the last N test images (None: all), then the
+    digit pair; ``"pair-first"``: the pair's images in the full test set, the first N of
+    them (Zhu & Guo's logistic code). Otherwise digit filtering happens after the subsets
+    are cut, as in the reports.
     """
     def select(x, y):  # digit filtering comes after the subsets are cut, as in the reports
         return (x, y) if digits is None else digit_pair(x, y, *digits)
 
+    if test_select not in TEST_SELECTIONS:
+        raise ValueError(f"test_select={test_select!r}: choose one of {TEST_SELECTIONS}")
+    if test_select == "pair-first" and digits is None:
+        raise ValueError("test_select='pair-first' needs a digit pair")
+    if not isinstance(holdout_gap, (int, np.integer)) or holdout_gap < 0:
+        raise ValueError(f"holdout_gap={holdout_gap!r} must be a non-negative integer")
+    if holdout_gap and holdout != "next":
+        raise ValueError(f"holdout_gap={holdout_gap!r} only applies to holdout 'next', not {holdout!r}")
     x_all, y_all = load(dataset, "train", flatten=True)
     x_test, y_test = load(dataset, "test", flatten=True)
     n_train = len(x_all) if n_train is None else n_train
     x_tr, y_tr = first_n(x_all, y_all, n_train)
     if holdout == "next":
-        n_hold = _check_n(holdout_size, len(x_all) - n_train, "holdout_size")
+        start = n_train + int(holdout_gap)
+        n_hold = _check_n(holdout_size, len(x_all) - start, "holdout_size")
         x_tr, y_tr = select(x_tr, y_tr)
-        x_hold, y_hold = select(x_all[n_train:n_train + n_hold], y_all[n_train:n_train + n_hold])
+        x_hold, y_hold = select(x_all[start:start + n_hold], y_all[start:start + n_hold])
     else:  # the hold-out fraction is taken from the *filtered* training subset
         x_tr, y_tr, x_hold, y_hold = holdout_split(*select(x_tr, y_tr), holdout, holdout_size, rng)
-    x_test, y_test = select(*(last_n(x_test, y_test, n_test) if n_test else (x_test, y_test)))
+    if test_select == "pair-first":
+        x_test, y_test = select(x_test, y_test)
+        if n_test:
+            x_test, y_test = first_n(x_test, y_test, n_test)
+    else:
+        x_test, y_test = select(*(last_n(x_test, y_test, n_test) if n_test else (x_test, y_test)))
     xs = normalise(x_tr, x_hold, x_test, method=normalisation, dtype=dtype)
     return Splits(xs[0], y_tr, xs[1], y_hold, xs[2], y_test)

@@ -16,6 +16,11 @@ Loss:    E = data + λ2 Σ W² + λ1 Σ |W|, where data = Σ_n E_n ("sum") or (1
          ("mean"); the penalty is never divided by N. Its gradients are 2 λ2 W and
          λ1 sign(W) — the course's convention (one report wrote λW for L2, i.e. λ2 = λ/2).
          Biases are not penalised unless ``penalise_bias=True``.
+Bias as an input weight (``init(..., bias="input")``, Config.bias): the reports that append
+a constant 1 to every image and learn its weight compute [1, x]·[b; W] = x·W + b, the same
+function, and their penalty covers b. So no 785th column is built: b is drawn with W as
+row 0 of one (D+1, K) matrix by the same scheme (fan_in = D+1), and fit penalises it
+(penalise_bias). The gradient is the same too: ∂E/∂b = Σ_n δ (+ the penalty term).
 Backward: δ_L = ∂E/∂z_L (losses.py), ∂E/∂W_l = a_{l-1}ᵀ δ_l, ∂E/∂b_l = Σ_n δ_l,
           δ_{l-1} = (δ_l W_lᵀ) ⊙ f'(a_{l-1}); no gradient is formed for the input x.
 """
@@ -29,6 +34,7 @@ from . import activations
 from .losses import OUTPUTS
 
 INITS = ("zeros", "normal", "xavier", "he")
+BIASES = ("separate", "input")
 REDUCTIONS = ("mean", "sum")
 
 
@@ -57,22 +63,31 @@ class Network:
         """Number of weight layers L."""
         return len(self.sizes) - 1
 
-    def init(self, rng: np.random.Generator, scheme: str = "xavier", dtype=np.float32) -> dict:
-        """Weights by ``scheme``, biases 0.
+    def init(self, rng: np.random.Generator, scheme: str = "xavier", dtype=np.float32,
+             bias: str = "separate") -> dict:
+        """Weights by ``scheme``; biases 0 (``bias="separate"``) or drawn with W (``"input"``).
 
         zeros: W = 0 (linear models only: hidden units would stay identical);
         normal: W ~ N(0, 1); xavier: W ~ N(0, 1/fan_in); he: W ~ N(0, 2/fan_in).
+        ``bias="input"``: each layer's b is the weight of a constant-1 input: [b; W] is one
+        (fan_in + 1, fan_out) draw of the scheme with fan_in + 1 inputs, b its row 0 (the
+        constant prepended, as in Zhu & Guo's code).
         """
         if scheme not in INITS:
             raise ValueError(f"init={scheme!r} is not known; choose one of {INITS}")
+        if bias not in BIASES:
+            raise ValueError(f"bias={bias!r} is not known; choose one of {BIASES}")
         if scheme == "zeros" and self.depth > 1:
             raise ValueError("init='zeros' cannot train hidden layers (every unit stays the same); "
                              "use 'xavier' or 'he'")
         params = {}
+        extra = int(bias == "input")
         for layer, (fan_in, fan_out) in enumerate(zip(self.sizes, self.sizes[1:]), start=1):
+            fan_in += extra
             scale = {"zeros": 0.0, "normal": 1.0, "xavier": fan_in ** -0.5, "he": (2 / fan_in) ** 0.5}[scheme]
-            params[f"W{layer}"] = (scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
-            params[f"b{layer}"] = np.zeros(fan_out, dtype=dtype)
+            w = (scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+            params[f"W{layer}"] = w[extra:].copy() if extra else w
+            params[f"b{layer}"] = w[0].copy() if extra else np.zeros(fan_out, dtype=dtype)
         return params
 
     def _forward(self, params, x):
@@ -154,7 +169,10 @@ class Network:
             if not (name.startswith("W") or penalise_bias):
                 continue
             if l2:
-                penalty += l2 * float(np.vdot(w, w))
+                squares = float(np.vdot(w, w))
+                if not np.isfinite(squares):  # float32 overflows above ~1.8e19: recount in float64
+                    squares = float(np.vdot(w.astype(np.float64), w.astype(np.float64)))
+                penalty += l2 * squares
                 grads[name] += w.dtype.type(2 * l2 * grad_scale) * w
             if l1:
                 penalty += l1 * float(np.abs(w).sum(dtype=np.float64))

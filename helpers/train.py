@@ -5,22 +5,32 @@ Interface:
     result = fit(config, splits)                 # Result(config, params, history, final, wall_time)
     result.save(path)                            # JSON: config, history, final metrics, wall time
 
-Each epoch visits the training set once, in a fresh seeded order, in mini-batches (or as
-one full batch), updating every parameter array with the configured rule (optim.py) at
-η(t). After each epoch (and every ``eval_every`` steps) the history records mean
-cross-entropy and accuracy on train / hold-out / test, the learning rate and the weight
-norm ‖W‖ = sqrt(Σ W²) (weights only). Early stopping watches the hold-out metric and
-restores the best epoch's weights. A single ``np.random.default_rng(seed)`` drives
-initialisation and batch order, so a run is reproducible bit for bit from its config.
+Each epoch visits the training set once, in a fresh seeded order (or in order, with
+``shuffle=False``), in mini-batches (or as one full batch), updating every parameter array
+with the configured rule (optim.py) at η(t). After each epoch (and every ``eval_every``
+steps) the history records mean cross-entropy and accuracy on train / hold-out / test, the
+learning rate and the weight norm ‖W‖ = sqrt(Σ W²) (weights only; biases too with
+``bias="input"``, where b is a weight). Early stopping watches the hold-out metric;
+``restore`` chooses which epoch's weights are returned, and ``final`` holds that epoch's
+metrics. A single ``np.random.default_rng(seed)`` drives initialisation and batch order,
+so a run is reproducible bit for bit from its config.
+
+Divergence is loud: a non-finite batch loss, parameter or recorded metric raises
+``DivergenceError`` at once (no NaN reaches the history, ``final`` or a results file).
+BLAS runs on one thread inside ``fit`` (threadpoolctl): OpenBLAS threads fighting over
+128-row products made the MLP epoch 1.5-40x slower under numpy's default threads.
 """
 from __future__ import annotations
 
+import collections
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from . import data, optim
@@ -44,11 +54,44 @@ def load_splits(config: Config) -> data.Splits:
     """The train / hold-out / test arrays the config describes (SPEC "Data")."""
     return data.prepare(config.dataset, config.digits, config.n_train, config.n_test,
                         config.holdout, config.holdout_size, config.normalisation,
-                        rng=np.random.default_rng(config.split_seed), dtype=np.dtype(config.dtype))
+                        rng=np.random.default_rng(config.split_seed), dtype=np.dtype(config.dtype),
+                        holdout_gap=config.holdout_gap, test_select=config.test_select)
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss, parameter or metric; the message says where.
+
+    Attributes (for callers that add their own context, e.g. the run and variant):
+    ``model``, ``digest``, ``seed``, ``epoch`` (1-based), ``step`` (1-based update count),
+    ``lr`` (η of that step), ``what`` (what was not finite).
+    """
+
+    def __init__(self, config: Config, epoch: int, step: int, lr: float, what: str):
+        self.model, self.digest, self.seed = model_name(config), config.digest(), config.seed
+        self.epoch, self.step, self.lr, self.what = epoch, step, lr, what
+        super().__init__(
+            f"training diverged: {what} at epoch {epoch}, step {step} (η = {lr:g}); "
+            f"model {self.model}, config {self.digest}, seed {self.seed}. "
+            f"Usually the step is too large: try a smaller lr (e.g. lr={config.lr / 10:g}).")
+
+
+def model_name(config: Config) -> str:
+    """'logistic (2, 3)', 'softmax' or 'mlp 128 tanh': what the messages and progress bars call the model."""
+    return {"logistic": f"logistic {config.digits}", "softmax": "softmax"}.get(
+        config.model, f"mlp {'-'.join(map(str, config.hidden))} {config.activation}")
 
 
 def evaluate(model: Network, params: dict, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``params`` on (x, y); no penalty term (losses.OUTPUTS)."""
+    """(mean cross-entropy, accuracy) of ``params`` on (x, y); no penalty term (losses.OUTPUTS).
+
+    On one BLAS thread, as inside ``fit``: a multi-threaded product may round differently,
+    and these numbers must equal the history's bit for bit.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _evaluate(model, params, x, y)
+
+
+def _evaluate(model, params, x, y):
     loss_and_delta, _, predict = OUTPUTS[model.output]
     z = model.logits(params, x)
     predictions = predict(z)            # before the loss: it may overwrite z
@@ -56,8 +99,16 @@ def evaluate(model: Network, params: dict, x: np.ndarray, y: np.ndarray) -> tupl
     return total / len(y), float((predictions == y).mean())
 
 
-def weight_norm(params: dict) -> float:
-    return float(np.sqrt(sum(np.vdot(w, w) for k, w in params.items() if k.startswith("W"))))
+def weight_norm(params: dict, include_bias: bool = False) -> float:
+    """sqrt(Σ W²) over the weights (and the biases if ``include_bias``), accumulated in
+    float64: a float32 sum overflows to inf for finite weights above ~1.8e19."""
+    prefixes = ("W", "b") if include_bias else ("W",)
+    total = 0.0
+    for name, w in params.items():
+        if name.startswith(prefixes):
+            w64 = w.astype(np.float64, copy=False).ravel()
+            total += float(np.dot(w64, w64))
+    return math.sqrt(total)
 
 
 @dataclass
@@ -65,7 +116,7 @@ class Result:
     config: Config
     params: dict
     history: dict           # column name -> list, one entry per record
-    final: dict             # metrics of the returned (best) weights, epochs run, stop reason
+    final: dict             # metrics of the returned weights, which epoch they are, epochs run, stop reason
     wall_time: float        # seconds
 
     def to_json(self) -> dict:
@@ -73,47 +124,64 @@ class Result:
                 "final": self.final, "wall_time": self.wall_time, "history": self.history}
 
     def save(self, path) -> None:
-        """Write the JSON atomically (no half-written results after a crash)."""
-        atomic_write(Path(path), json.dumps(self.to_json(), indent=1).encode())
+        """Write strict JSON (no NaN/Infinity) atomically (no half-written results after a crash)."""
+        atomic_write(Path(path), json.dumps(self.to_json(), indent=1, allow_nan=False).encode())
 
 
 class _Recorder:
-    """Appends one row of metrics to the history columns."""
+    """Appends one row of metrics to the history columns; refuses non-finite values."""
 
-    def __init__(self, model, splits):
-        self.model, self.history = model, {}
+    def __init__(self, model, splits, config: Config):
+        self.model, self.config, self.history = model, config, {}
+        self.include_bias = config.bias == "input"
         self.sets = {name: (getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")) for name in SPLIT_NAMES}
+        self.sets = {name: xy for name, xy in self.sets.items() if len(xy[0])}
 
     def __call__(self, params, epoch, step, lr) -> dict:
-        row = {"epoch": epoch, "step": step, "lr": lr, "weight_norm": weight_norm(params)}
+        row = {"epoch": epoch, "step": step, "lr": lr, "weight_norm": weight_norm(params, self.include_bias)}
         for name, (x, y) in self.sets.items():
-            if len(x):
-                row[f"{name}_loss"], row[f"{name}_acc"] = evaluate(self.model, params, x, y)
+            row[f"{name}_loss"], row[f"{name}_acc"] = _evaluate(self.model, params, x, y)
+        self._check(row, epoch, step, lr)
         for key, value in row.items():
             self.history.setdefault(key, []).append(value)
         return row
 
+    def _check(self, row, epoch, step, lr) -> None:
+        bad = [f"{k} = {v}" for k, v in row.items() if not math.isfinite(v)]
+        if bad:
+            raise DivergenceError(self.config, math.ceil(epoch), step, lr,
+                                  f"the recorded metrics are not finite ({', '.join(bad)})")
+
 
 def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int, epoch: int,
               on_step=None) -> int:
-    """One pass over (x, y); updates ``params`` and ``state`` in place; returns the new step count."""
+    """One pass over (x, y); updates ``params`` and ``state`` in place; returns the new step count.
+
+    Batches are a fresh ``rng`` permutation (``config.shuffle``) or taken in order; a
+    non-finite batch loss raises DivergenceError before the update.
+    """
     update = optim.get(config.optimizer)
     l2 = config.l2 if config.l2_gradient == "2lw" else config.l2 / 2
+    penalise_bias = config.penalise_bias or config.bias == "input"
     n = len(x)
     size = n if config.batch_size is None else min(config.batch_size, n)
-    order = rng.permutation(n) if size < n else None
-    x_batch = np.empty((size, x.shape[1]), x.dtype)  # one gather buffer, reused by every batch
+    order = rng.permutation(n) if size < n and config.shuffle else None
+    x_batch = np.empty((size, x.shape[1]), x.dtype) if order is not None else None  # one reused gather buffer
     keys = tuple(params)
     for start in range(0, n, size):
-        if order is None:
+        if size == n:
             xb, yb = x, y
+        elif order is None:
+            xb, yb = x[start:start + size], y[start:start + size]
         else:
             rows = order[start:start + size]
             xb, yb = np.take(x, rows, axis=0, out=x_batch[:len(rows)]), y[rows]
         t = step if config.anneal_per == "step" else epoch
         lr = optim.learning_rate(config.lr, t, config.anneal_T)
-        model.loss(params, xb, yb, config.l1, l2, config.reduction, config.penalise_bias,
-                   grads=grads, check=False, grad_scale=lr)  # grads now hold η∇E
+        loss, _ = model.loss(params, xb, yb, config.l1, l2, config.reduction, penalise_bias,
+                             grads=grads, check=False, grad_scale=lr)  # grads now hold η∇E
+        if not math.isfinite(loss):
+            raise DivergenceError(config, epoch + 1, step + 1, lr, f"the batch loss is {loss}")
         for key in keys:
             params[key], state[key] = update(params[key], grads[key], state[key], 1.0, config.momentum)
         step += 1
@@ -123,22 +191,36 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
 
 
 def fit(config: Config, splits: data.Splits, params: dict | None = None) -> Result:
-    """Train the configured model on ``splits``; see the module docstring."""
+    """Train the configured model on ``splits``; see the module docstring.
+
+    ``params``: start from these weights (copied) instead of initialising; the learning-rate
+    schedule and the optimiser state start afresh either way.
+    """
     start_time = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = _fit(config, splits, params)
+    result.wall_time = time.perf_counter() - start_time
+    return result
+
+
+def _fit(config: Config, splits: data.Splits, params: dict | None) -> Result:
     rng = np.random.default_rng(config.seed)
     model = build_model(config, splits.x_train.shape[1])
     dtype = np.dtype(config.dtype)
     if params is None:
-        params = model.init(rng, config.init, dtype)
+        params = model.init(rng, config.init, dtype, bias=config.bias)
     params = {k: np.array(v, dtype=dtype) for k, v in params.items()}
     for name in SPLIT_NAMES:
         x, y = getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")
         if len(x) or name == "train":
             model.check(params, x, y)
+    for name, w in params.items():
+        if not np.isfinite(w).all():
+            raise ValueError(f"params: the starting {name} holds nan or inf")
     x, y = splits.x_train.astype(dtype, copy=False), splits.y_train
     grads = {k: np.empty_like(v) for k, v in params.items()}
     state = dict.fromkeys(params)
-    record = _Recorder(model, splits)
+    record = _Recorder(model, splits, config)
     steps_per_epoch = -(-len(x) // (config.batch_size or len(x)))
     lr_at = lambda t: optim.learning_rate(config.lr, t, config.anneal_T)  # noqa: E731
     record(params, 0, 0, config.lr)
@@ -147,50 +229,62 @@ def fit(config: Config, splits: data.Splits, params: dict | None = None) -> Resu
         if config.eval_every and step % config.eval_every == 0 and step % steps_per_epoch:
             record(params, step / steps_per_epoch, step, lr)
 
-    stopper = _EarlyStopping(config, params, record.history)
+    keeper = _Keeper(config, params, record.history)
+    record_params = params
     step, stop_reason = 0, "max_epochs"
     bar = tqdm(range(1, config.epochs + 1), desc=_describe(config), unit="epoch",
                disable=not config.progress, leave=False, mininterval=1.0)  # few lines in stored notebooks
     for epoch in bar:
         step = run_epoch(model, params, state, grads, x, y, config, rng, step, epoch - 1, on_step)
-        row = record(params, epoch, step, lr_at(step - 1 if config.anneal_per == "step" else epoch - 1))  # last used
+        lr = lr_at(step - 1 if config.anneal_per == "step" else epoch - 1)  # the last one used
+        _check_finite(config, params, epoch, step, lr)
+        row = record(params, epoch, step, lr)
         bar.set_postfix({k: f"{row[k]:.4f}" for k in ("train_loss", "holdout_acc") if k in row}, refresh=False)
-        if stopper.update(epoch, params):
+        if keeper.update(epoch, params):
             stop_reason = "early_stopping"
             break
     bar.close()
-    params = stopper.restore(params)
-    final = {"epochs_run": epoch, "best_epoch": stopper.best_epoch, "stop_reason": stop_reason,
-             "steps": step, "weight_norm": weight_norm(params)}
-    if stopper.enabled:  # the restored weights are an earlier epoch's: measure them again
-        for name in SPLIT_NAMES:
-            xs, ys = getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")
-            if len(xs):
-                final[f"{name}_loss"], final[f"{name}_acc"] = evaluate(model, params, xs, ys)
+    returned_epoch, params = keeper.returned(epoch, params)
+    final = {"epochs_run": epoch, "best_epoch": keeper.best_epoch, "returned_epoch": returned_epoch,
+             "stop_reason": stop_reason, "steps": step,
+             "weight_norm": weight_norm(params, config.bias == "input")}
+    if params is not record_params:  # an earlier epoch's weights: measure them again
+        for name, (xs, ys) in record.sets.items():
+            final[f"{name}_loss"], final[f"{name}_acc"] = _evaluate(model, params, xs, ys)
     else:  # the last history row measured these very weights
         final.update({k: v for k, v in row.items() if k.endswith(("_loss", "_acc"))})
-    return Result(config, params, record.history, final, time.perf_counter() - start_time)
+    return Result(config, params, record.history, final, 0.0)
+
+
+def _check_finite(config: Config, params: dict, epoch: int, step: int, lr: float) -> None:
+    """DivergenceError if a parameter holds nan or inf (checked once per epoch: cheap)."""
+    for name, w in params.items():
+        if not np.isfinite(w).all():
+            raise DivergenceError(config, epoch, step, lr, f"parameter {name} holds "
+                                  f"{'nan' if np.isnan(w).any() else 'inf'} after the update")
 
 
 def _describe(config: Config) -> str:
-    name = {"logistic": f"logistic {config.digits}", "softmax": "softmax"}.get(
-        config.model, f"mlp {config.hidden} {config.activation}")
-    return f"{name} seed {config.seed}"
+    return f"{model_name(config)} seed {config.seed}"
 
 
-class _EarlyStopping:
-    """Tracks the monitored hold-out metric per epoch, the best epoch and (if enabled) its weights."""
+class _Keeper:
+    """Tracks the monitored hold-out metric per epoch (the best epoch, early stopping) and
+    keeps the weights ``restore`` may return."""
 
     def __init__(self, config: Config, params: dict, history: dict):
         self.config, self.history = config, history
         self.enabled = config.early_stopping is not None
+        self.mode = config.restore or ("best" if self.enabled else "last")
         self.sign = 1.0 if config.monitor.endswith("loss") else -1.0   # lower is better after sign
         self.tracking = config.monitor in history
-        if self.enabled and not self.tracking:
-            raise ValueError(f"early stopping monitors {config.monitor!r} but there is no hold-out set")
+        if (self.enabled or self.mode == "best") and not self.tracking:
+            raise ValueError(f"{'early stopping' if self.enabled else 'restore best'} monitors "
+                             f"{config.monitor!r} but there is no hold-out set")
         self.best_epoch, self.bad = 0, 0
         self.best = self.previous = self._value()
-        self.best_params = {k: v.copy() for k, v in params.items()} if self.enabled else None
+        self.best_params = _copy(params) if self.mode == "best" else None
+        self.recent = collections.deque([(0, _copy(params))], maxlen=3) if self.mode == "back2" else None
 
     def _value(self) -> float:
         return self.sign * self.history[self.config.monitor][-1] if self.tracking else 0.0
@@ -200,14 +294,25 @@ class _EarlyStopping:
         value = self._value()
         if value < self.best:
             self.best, self.best_epoch = value, epoch
-            if self.enabled:
-                self.best_params = {k: v.copy() for k, v in params.items()}
+            if self.best_params is not None:
+                self.best_params = _copy(params)
+        if self.recent is not None:
+            self.recent.append((epoch, _copy(params)))
         if self.config.early_stopping == "best":
             self.bad = 0 if self.best_epoch == epoch else self.bad + 1
-        else:  # "rise": consecutive epochs worse than the one before
+        else:  # "rise": consecutive epochs worse than the one before (a higher loss, a lower accuracy)
             self.bad = self.bad + 1 if value > self.previous else 0
         self.previous = value
         return self.enabled and self.bad >= self.config.patience
 
-    def restore(self, params: dict) -> dict:
-        return self.best_params if self.enabled else params
+    def returned(self, last_epoch: int, params: dict) -> tuple[int, dict]:
+        """(epoch, weights) that fit returns after ``last_epoch``, the last epoch run."""
+        if self.mode == "best":
+            return self.best_epoch, self.best_params
+        if self.mode == "back2":    # the oldest of the last three: epoch max(last_epoch - 2, 0)
+            return self.recent[0]
+        return last_epoch, params
+
+
+def _copy(params: dict) -> dict:
+    return {k: v.copy() for k, v in params.items()}

@@ -69,3 +69,116 @@ def test_bias_column_and_one_hot():
     np.testing.assert_array_equal(data.one_hot(np.array([0, 2]), 3), [[1, 0, 0], [0, 0, 1]])
     with pytest.raises(ValueError, match="labels must lie in 0..2"):
         data.one_hot(np.array([3]), 3)
+
+
+# --- prepare: the hold-out gap and the pair-first test selection ----------------------------
+
+def synthetic(monkeypatch, n_train=30, n_test=20):
+    """data.load replaced by images whose pixel 0 is their index (train) or 100 + index (test)."""
+    rng = np.random.default_rng(0)
+    labels = {"train": rng.choice([2, 3, 8], n_train).astype(np.uint8),
+              "test": rng.choice([2, 3, 8], n_test).astype(np.uint8)}
+
+    def fake_load(dataset="mnist", split="train", flatten=False):
+        n = len(labels[split])
+        x = np.zeros((n, 784), np.uint8)
+        x[:, 0] = np.arange(n) + (100 if split == "test" else 0)
+        return x, labels[split]
+
+    monkeypatch.setattr(data, "load", fake_load)
+    return labels
+
+
+def index_of(x):
+    return np.rint(x[:, 0] * 255).astype(int).tolist()
+
+
+def test_prepare_holdout_next_with_a_gap(monkeypatch):
+    labels = synthetic(monkeypatch)
+    s = data.prepare(n_train=10, holdout="next", holdout_size=5, holdout_gap=1)
+    assert index_of(s.x_train) == list(range(10))
+    assert index_of(s.x_holdout) == list(range(11, 16))            # image 10 skipped
+    np.testing.assert_array_equal(s.y_holdout, labels["train"][11:16])
+    no_gap = data.prepare(n_train=10, holdout="next", holdout_size=5)
+    assert index_of(no_gap.x_holdout) == list(range(10, 15))
+
+
+def test_prepare_holdout_gap_filters_the_pair_after_cutting(monkeypatch):
+    labels = synthetic(monkeypatch)
+    s = data.prepare(digits=(2, 3), n_train=10, holdout="next", holdout_size=8, holdout_gap=4)
+    window = np.arange(14, 22)
+    keep = window[np.isin(labels["train"][14:22], (2, 3))]
+    assert index_of(s.x_holdout) == keep.tolist()
+    np.testing.assert_array_equal(s.y_holdout, (labels["train"][keep] == 2).astype(np.uint8))
+
+
+def test_prepare_holdout_gap_errors(monkeypatch):
+    synthetic(monkeypatch)
+    with pytest.raises(ValueError, match=r"holdout_size=15 must be an integer in 1\.\.14"):
+        data.prepare(n_train=10, holdout="next", holdout_size=15, holdout_gap=6)
+    with pytest.raises(ValueError, match=r"holdout_gap=1 only applies to holdout 'next', not 'first'"):
+        data.prepare(n_train=10, holdout="first", holdout_size=0.2, holdout_gap=1)
+    with pytest.raises(ValueError, match=r"holdout_gap=-1 must be a non-negative integer"):
+        data.prepare(n_train=10, holdout="next", holdout_size=2, holdout_gap=-1)
+
+
+def test_prepare_test_pair_first(monkeypatch):
+    labels = synthetic(monkeypatch)
+    pair = np.flatnonzero(np.isin(labels["test"], (2, 8)))
+    s = data.prepare(digits=(2, 8), n_train=10, n_test=3, test_select="pair-first")
+    assert index_of(s.x_test) == (100 + pair[:3]).tolist()
+    np.testing.assert_array_equal(s.y_test, (labels["test"][pair[:3]] == 2).astype(np.uint8))
+    every = data.prepare(digits=(2, 8), n_train=10, test_select="pair-first")
+    assert index_of(every.x_test) == (100 + pair).tolist()
+    last = data.prepare(digits=(2, 8), n_train=10, n_test=3)     # "last": the last 3 images, then the pair
+    tail = np.arange(17, 20)[np.isin(labels["test"][17:], (2, 8))]
+    assert index_of(last.x_test) == (100 + tail).tolist()
+
+
+def test_prepare_test_pair_first_errors(monkeypatch):
+    labels = synthetic(monkeypatch)
+    n_pair = int(np.isin(labels["test"], (2, 8)).sum())
+    with pytest.raises(ValueError, match=rf"n={n_pair + 1} must be an integer in 1\.\.{n_pair}"):
+        data.prepare(digits=(2, 8), n_train=10, n_test=n_pair + 1, test_select="pair-first")
+    with pytest.raises(ValueError, match="'pair-first' needs a digit pair"):
+        data.prepare(n_train=10, test_select="pair-first")
+    with pytest.raises(ValueError, match="test_select='middle'"):
+        data.prepare(n_train=10, test_select="middle")
+
+
+def scaled(x):
+    return (x / 255.0).astype(np.float32)
+
+
+@pytest.mark.realdata
+def test_aagaard_holdout_is_train_images_20001_to_22000_of_the_pair():
+    from helpers.config import Config
+    from helpers.train import load_splits
+    config = Config(model="logistic", digits=(2, 3), n_train=20000, holdout="next", holdout_size=2000,
+                    holdout_gap=1)
+    s = load_splits(config)
+    x, y = data.load("mnist", "train", flatten=True)
+    keep = np.flatnonzero(np.isin(y[20001:22001], (2, 3))) + 20001
+    np.testing.assert_array_equal(s.x_holdout, scaled(x[keep]))
+    np.testing.assert_array_equal(s.y_holdout, (y[keep] == 2).astype(np.uint8))
+    train_rows = np.flatnonzero(np.isin(y[:20000], (2, 3)))
+    np.testing.assert_array_equal(s.x_train, scaled(x[train_rows]))
+
+
+@pytest.mark.realdata
+def test_zhu_guo_logistic_test_set_is_the_first_1999_of_the_pair():
+    from helpers.config import Config
+    from helpers.train import load_splits
+    config = Config(model="logistic", digits=(2, 8), holdout="first", holdout_size=0.1,
+                    test_select="pair-first", n_test=1999)
+    s = load_splits(config)
+    x, y = data.load("mnist", "test", flatten=True)
+    rows = np.flatnonzero(np.isin(y, (2, 8)))[:1999]
+    assert rows[-1] > 8000                               # reaches well into the test set, not its tail
+    np.testing.assert_array_equal(s.x_test, scaled(x[rows]))
+    np.testing.assert_array_equal(s.y_test, (y[rows] == 2).astype(np.uint8))
+    xt, yt = data.load("mnist", "train", flatten=True)
+    pair = np.flatnonzero(np.isin(yt, (2, 8)))           # the pair from all 60,000 training images
+    n_hold = round(0.1 * len(pair))
+    assert len(s.y_train) + len(s.y_holdout) == len(pair) and len(s.y_holdout) == n_hold
+    np.testing.assert_array_equal(s.x_holdout, scaled(xt[pair[:n_hold]]))

@@ -150,3 +150,51 @@ def test_a_wrong_gradient_is_caught():
     bad = [r for r in rows if r.rel_diff > 1e-3]
     assert [(r.parameter, r.index) for r in bad] == [("W1", (2, 1))]
     assert bad[0].rel_diff == pytest.approx(0.01 / 1.01, rel=1e-4)
+
+
+# --- the bias as the weight of a constant-1 input (Config bias "input") ----------------------
+
+INPUT_BIAS = [pytest.param(Network((D, 1), output="sigmoid"), id="logistic"),
+              pytest.param(Network((D, K)), id="softmax"),
+              pytest.param(Network((D, 4, K), "tanh"), id="one_hidden-tanh")]
+
+
+def input_bias_problem(model, seed=0):
+    """bias="input" parameters (b drawn with W, N(0, 1)) away from the L1 kink, and data."""
+    rng = np.random.default_rng(seed)
+    params = model.init(rng, "normal", np.float64, bias="input")
+    params = {k: np.where(w >= 0, 1.0, -1.0) * np.maximum(np.abs(w), KINK_MARGIN) for k, w in params.items()}
+    return rng.standard_normal((N, model.sizes[0])), rng.integers(0, max(model.sizes[-1], 2), N), params
+
+
+@pytest.mark.parametrize("model", INPUT_BIAS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_input_bias_with_penalties_matches_central_differences(model, reduction):
+    """L1 and L2 covering the bias (as fit applies them with bias "input"): strict bound."""
+    x, y, params = input_bias_problem(model)
+    assert all(np.abs(params[k]).min() >= KINK_MARGIN for k in params)
+
+    def loss_fn(p):
+        return model.loss(p, x, y, l1=0.1, l2=0.1, reduction=reduction, penalise_bias=True)
+
+    rows = check_gradients(loss_fn, params)
+    bias_rows = [r for r in rows if r.parameter.startswith("b")]
+    assert bias_rows and any(abs(r.backprop) > 1e-3 for r in bias_rows)
+    worst = max(rows, key=lambda r: r.rel_diff)
+    assert worst.rel_diff < BOUND, worst
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_input_bias_equals_a_constant_1_column(reduction):
+    """Loss and gradients of x·W + b with the penalty on b equal those of [1, x]·[b; W]
+    with the penalty on [b; W] and no separate bias (the 785-column formulation)."""
+    model = Network((D, K))
+    x, y, params = input_bias_problem(model, seed=3)
+    wide = Network((D + 1, K))
+    stacked = {"W1": np.vstack([params["b1"][None, :], params["W1"]]), "b1": np.zeros(K)}
+    x1 = np.hstack([np.ones((N, 1)), x])
+    loss, grads = model.loss(params, x, y, l1=0.1, l2=0.1, reduction=reduction, penalise_bias=True)
+    wide_loss, wide_grads = wide.loss(stacked, x1, y, l1=0.1, l2=0.1, reduction=reduction)
+    assert loss == pytest.approx(wide_loss, rel=1e-13)
+    np.testing.assert_allclose(grads["b1"], wide_grads["W1"][0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(grads["W1"], wide_grads["W1"][1:], rtol=1e-12, atol=1e-14)

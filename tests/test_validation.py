@@ -150,3 +150,68 @@ def test_from_dict_rejects_non_numeric_string():
 def test_from_dict_round_trip():
     c = Config(model="logistic", digits=(2, 8), lr=1e-4, anneal_T=1000.0, progress=False)
     assert Config.from_dict(c.to_dict()) == c
+
+
+# --- non-finite numbers and the options added for the reports' settings -------------------
+
+@pytest.mark.parametrize("field", ["lr", "l1", "l2", "momentum", "anneal_T", "holdout_size"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_config_rejects_non_finite_numbers(field, value):
+    with pytest.raises(ValueError, match=rf"^{field}={value!r}: must be a finite number"):
+        Config(**{field: value})
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "-Infinity"])
+def test_from_dict_rejects_non_finite_strings(text):
+    with pytest.raises(ValueError, match=r"^lr=.*: must be a finite number"):
+        Config.from_dict({"lr": text})
+
+
+@pytest.mark.parametrize("text", ["lr: .inf", "l2: .nan", "anneal_T: .inf"])
+def test_from_dict_rejects_yaml_infinities(text):
+    import yaml
+    with pytest.raises(ValueError, match=r": must be a finite number"):
+        Config.from_dict(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("shuffle", "no", r"^shuffle='no': true or false"),
+    ("shuffle", 0, r"^shuffle=0: true or false"),
+    ("holdout_gap", -1, r"^holdout_gap=-1: a non-negative integer"),
+    ("holdout_gap", 1.0, r"^holdout_gap=1\.0: a non-negative integer"),
+    ("bias", "column", r"^bias='column': choose one of \['separate', 'input'\]"),
+    ("test_select", "first", r"^test_select='first': choose one of \['last', 'pair-first'\]"),
+    ("restore", "best_epoch", r"^restore='best_epoch': choose one of \[None, 'best', 'last', 'back2'\]"),
+])
+def test_config_rejects_bad_new_options(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**{field: value})
+
+
+def test_holdout_gap_only_with_holdout_next():
+    with pytest.raises(ValueError, match=r"^holdout_gap=1: a gap only applies to holdout 'next'.*not 'first'"):
+        Config(holdout="first", holdout_size=0.1, holdout_gap=1)
+    Config(holdout="next", holdout_size=2000, holdout_gap=1, n_train=20000)
+
+
+def test_pair_first_needs_digits():
+    with pytest.raises(ValueError, match=r"^test_select='pair-first': 'pair-first' picks a digit pair"):
+        Config(model="softmax", test_select="pair-first")
+    Config(model="logistic", digits=(2, 8), test_select="pair-first", n_test=1999)
+
+
+def test_new_fields_default_to_the_previous_behaviour_and_keep_old_digests():
+    """A configuration that does not use the new fields hashes as before they existed."""
+    import hashlib
+    import json
+
+    from helpers.config import NEW_FIELD_DEFAULTS
+    c = Config(model="softmax", lr=0.05, n_train=20000)
+    assert {k: getattr(c, k) for k in NEW_FIELD_DEFAULTS} == {
+        "test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True, "restore": None}
+    old = {k: v for k, v in c.to_dict().items() if k not in NEW_FIELD_DEFAULTS}
+    assert c.digest() == hashlib.sha256(json.dumps(old, sort_keys=True).encode()).hexdigest()[:12]
+    assert Config.from_dict(old) == c                     # old saved configs still load
+    for field, value in [("shuffle", False), ("bias", "input"), ("restore", "best")]:
+        assert c.replace(**{field: value}).digest() != c.digest(), field
+    assert Config.from_dict(c.replace(shuffle=False, restore="back2").to_dict()).restore == "back2"
