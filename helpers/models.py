@@ -128,7 +128,7 @@ class Network:
             raise ValueError(f"y must hold integer labels in 0..{top}")
 
     def loss(self, params, x, y, l1=0.0, l2=0.0, reduction="mean", penalise_bias=False,
-             grads=None, check=True, grad_scale=1.0):
+             grads=None, check=True, grad_scale=1.0, metrics=None):
         """(loss, grads) for a batch; see the module docstring for the formulas.
 
         ``grads``: optional dict of arrays to write the gradients into (the training loop
@@ -136,6 +136,9 @@ class Network:
         argument checks (the training loop checks once, not per batch).
         ``grad_scale``: the gradients come out multiplied by it (the loss does not): the
         training loop passes η, which saves the optimiser a pass over every array.
+        ``metrics``: optional dict; receives ``"data_total"`` (Σ_n E_n, no penalty) and
+        ``"predictions"`` of this forward pass, the very numbers ``train.evaluate`` computes
+        for ``params`` on (x, y) (a full-batch run reuses them instead of a second pass).
         """
         if check:
             self.check(params, x, y)
@@ -146,7 +149,11 @@ class Network:
         _, backward = activations.get(self.activation)
         grads = {k: np.empty_like(v) for k, v in params.items()} if grads is None else grads
         acts, z = self._forward(params, x)
+        if metrics is not None:
+            metrics["predictions"] = OUTPUTS[self.output][2](z)   # before the loss overwrites z
         total, delta = OUTPUTS[self.output][0](z, y)
+        if metrics is not None:
+            metrics["data_total"] = total
         if reduction == "mean":
             total /= len(x)
         scale = grad_scale / len(x) if reduction == "mean" else grad_scale

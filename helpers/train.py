@@ -19,6 +19,17 @@ Divergence is loud: a non-finite batch loss, parameter or recorded metric raises
 ``DivergenceError`` at once (no NaN reaches the history, ``final`` or a results file).
 BLAS runs on one thread inside ``fit`` (threadpoolctl): OpenBLAS threads fighting over
 128-row products made the MLP epoch 1.5-40x slower under numpy's default threads.
+
+Evaluation cost. Evaluating train / hold-out / test after each epoch is one forward pass
+over each; its numbers must not depend on how it is scheduled. So: a full-batch run
+(one step per epoch) takes the train-set loss and accuracy of epoch e from the forward
+pass that the step of epoch e+1 computes anyway on the same weights and the same array
+(``Network.loss(metrics=...)``: the same operations as ``evaluate``, bit for bit), and
+only the last epoch's is evaluated separately; ``final`` is read from the history row of
+the returned epoch, which measured exactly those weights, instead of evaluating them again.
+A mini-batch run cannot reuse a training pass (each batch sees different weights), and its
+evaluation is bounded below by the input-layer product over every evaluated image
+(tests/test_fit_eval.py reproduces the previous implementation's numbers).
 """
 from __future__ import annotations
 
@@ -129,36 +140,53 @@ class Result:
 
 
 class _Recorder:
-    """Appends one row of metrics to the history columns; refuses non-finite values."""
+    """Appends one row of metrics to the history columns; refuses non-finite values.
+
+    ``pending`` names splits whose metrics are filled in later by ``fill`` (a full-batch
+    run takes them from the next training step's forward pass); until then they are None.
+    """
 
     def __init__(self, model, splits, config: Config):
         self.model, self.config, self.history = model, config, {}
         self.include_bias = config.bias == "input"
         self.sets = {name: (getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")) for name in SPLIT_NAMES}
         self.sets = {name: xy for name, xy in self.sets.items() if len(xy[0])}
+        self.context = {}               # row index -> (epoch, step, lr) for error messages
 
-    def __call__(self, params, epoch, step, lr) -> dict:
+    def __call__(self, params, epoch, step, lr, pending=()) -> dict:
         row = {"epoch": epoch, "step": step, "lr": lr, "weight_norm": weight_norm(params, self.include_bias)}
         for name, (x, y) in self.sets.items():
-            row[f"{name}_loss"], row[f"{name}_acc"] = _evaluate(self.model, params, x, y)
+            row[f"{name}_loss"], row[f"{name}_acc"] = (None, None) if name in pending else \
+                _evaluate(self.model, params, x, y)
         self._check(row, epoch, step, lr)
         for key, value in row.items():
             self.history.setdefault(key, []).append(value)
+        self.context[len(self.history["epoch"]) - 1] = (epoch, step, lr)
         return row
 
+    def fill(self, index: int, name: str, loss: float, acc: float) -> None:
+        values = {f"{name}_loss": loss, f"{name}_acc": acc}
+        self._check(values, *self.context[index])
+        for key, value in values.items():
+            self.history[key][index] = value
+
+    def row(self, index: int) -> dict:
+        return {key: column[index] for key, column in self.history.items()}
+
     def _check(self, row, epoch, step, lr) -> None:
-        bad = [f"{k} = {v}" for k, v in row.items() if not math.isfinite(v)]
+        bad = [f"{k} = {v}" for k, v in row.items() if v is not None and not math.isfinite(v)]
         if bad:
             raise DivergenceError(self.config, math.ceil(epoch), step, lr,
                                   f"the recorded metrics are not finite ({', '.join(bad)})")
 
 
 def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int, epoch: int,
-              on_step=None) -> int:
+              on_step=None, metrics: dict | None = None) -> int:
     """One pass over (x, y); updates ``params`` and ``state`` in place; returns the new step count.
 
     Batches are a fresh ``rng`` permutation (``config.shuffle``) or taken in order; a
-    non-finite batch loss raises DivergenceError before the update.
+    non-finite batch loss raises DivergenceError before the update. ``metrics``: filled by
+    the first batch's forward pass (see ``Network.loss``).
     """
     update = optim.get(config.optimizer)
     l2 = config.l2 if config.l2_gradient == "2lw" else config.l2 / 2
@@ -179,7 +207,8 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
         t = step if config.anneal_per == "step" else epoch
         lr = optim.learning_rate(config.lr, t, config.anneal_T)
         loss, _ = model.loss(params, xb, yb, config.l1, l2, config.reduction, penalise_bias,
-                             grads=grads, check=False, grad_scale=lr)  # grads now hold η∇E
+                             grads=grads, check=False, grad_scale=lr,
+                             metrics=metrics if start == 0 else None)  # grads now hold η∇E
         if not math.isfinite(loss):
             raise DivergenceError(config, epoch + 1, step + 1, lr, f"the batch loss is {loss}")
         for key in keys:
@@ -222,37 +251,47 @@ def _fit(config: Config, splits: data.Splits, params: dict | None) -> Result:
     state = dict.fromkeys(params)
     record = _Recorder(model, splits, config)
     steps_per_epoch = -(-len(x) // (config.batch_size or len(x)))
+    # One step per epoch on the very array evaluate() reads: that step's forward pass gives
+    # the train metrics of the weights it starts from, i.e. of the previous epoch's row.
+    reuse = steps_per_epoch == 1 and x is splits.x_train
+    pending = ("train",) if reuse else ()
     lr_at = lambda t: optim.learning_rate(config.lr, t, config.anneal_T)  # noqa: E731
-    record(params, 0, 0, config.lr)
+    record(params, 0, 0, config.lr, pending)
+    epoch_rows = {0: 0}                 # epoch -> its row in the history
 
     def on_step(step, lr):
         if config.eval_every and step % config.eval_every == 0 and step % steps_per_epoch:
             record(params, step / steps_per_epoch, step, lr)
 
     keeper = _Keeper(config, params, record.history)
-    record_params = params
     step, stop_reason = 0, "max_epochs"
     bar = tqdm(range(1, config.epochs + 1), desc=_describe(config), unit="epoch",
                disable=not config.progress, leave=False, mininterval=1.0)  # few lines in stored notebooks
     for epoch in bar:
-        step = run_epoch(model, params, state, grads, x, y, config, rng, step, epoch - 1, on_step)
+        metrics = {} if reuse else None
+        step = run_epoch(model, params, state, grads, x, y, config, rng, step, epoch - 1, on_step, metrics)
         lr = lr_at(step - 1 if config.anneal_per == "step" else epoch - 1)  # the last one used
+        if reuse:
+            record.fill(epoch_rows[epoch - 1], "train", metrics["data_total"] / len(y),
+                        float((metrics["predictions"] == y).mean()))
         _check_finite(config, params, epoch, step, lr)
-        row = record(params, epoch, step, lr)
-        bar.set_postfix({k: f"{row[k]:.4f}" for k in ("train_loss", "holdout_acc") if k in row}, refresh=False)
+        row = record(params, epoch, step, lr, pending)
+        epoch_rows[epoch] = len(record.history["epoch"]) - 1
+        bar.set_postfix({k: f"{row[k]:.4f}" for k in ("train_loss", "holdout_acc") if row.get(k) is not None},
+                        refresh=False)
         if keeper.update(epoch, params):
             stop_reason = "early_stopping"
             break
     bar.close()
+    if reuse:  # the last row's train metrics: no further step computed them
+        record.fill(epoch_rows[epoch], "train", *_evaluate(model, params, splits.x_train, splits.y_train))
     returned_epoch, params = keeper.returned(epoch, params)
     final = {"epochs_run": epoch, "best_epoch": keeper.best_epoch, "returned_epoch": returned_epoch,
              "stop_reason": stop_reason, "steps": step,
              "weight_norm": weight_norm(params, config.bias == "input")}
-    if params is not record_params:  # an earlier epoch's weights: measure them again
-        for name, (xs, ys) in record.sets.items():
-            final[f"{name}_loss"], final[f"{name}_acc"] = _evaluate(model, params, xs, ys)
-    else:  # the last history row measured these very weights
-        final.update({k: v for k, v in row.items() if k.endswith(("_loss", "_acc"))})
+    # That epoch's history row measured exactly these weights: the same numbers, no second pass.
+    row = record.row(epoch_rows[returned_epoch])
+    final.update({k: v for k, v in row.items() if k.endswith(("_loss", "_acc"))})
     return Result(config, params, record.history, final, 0.0)
 
 
