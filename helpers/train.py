@@ -3,6 +3,7 @@
 Interface:
     splits = load_splits(config)                 # data.Splits, as the config asks
     result = fit(config, splits)                 # Result(config, params, history, final, wall_time)
+    results = sweep([c1, c2, ...], splits)       # warm-started: each fit starts from the last one's weights
     result.save(path)                            # JSON: config, history, final metrics, wall time
 
 Each epoch visits the training set once, in a fresh seeded order (or in order, with
@@ -305,6 +306,44 @@ def _check_finite(config: Config, params: dict, epoch: int, step: int, lr: float
 
 def _describe(config: Config) -> str:
     return f"{model_name(config)} seed {config.seed}"
+
+
+# Fields a warm-started sweep must share: the data its splits were built from and the network.
+SWEEP_SHARED = ("dataset", "digits", "n_train", "n_test", "test_select", "holdout", "holdout_size",
+                "holdout_gap", "split_seed", "normalisation", "model", "hidden", "activation", "dtype", "bias")
+
+
+def sweep(configs, splits: data.Splits, params: dict | None = None) -> list[Result]:
+    """Fit ``configs`` in order, each starting from the weights the previous fit returned.
+
+    The first fit starts from ``params`` or, if None, its own initialisation (the later
+    configs' ``init`` is never used). Every fit restarts its learning-rate schedule (t from
+    0), its optimiser state and its batch-order generator (its ``seed``), exactly as
+    ``fit(config, splits, params=previous.params)`` (Zhu & Guo's softmax λ selection: 10
+    epochs per λ, L1 then L2, never re-initialised). The configs must agree on the data and
+    the network (``SWEEP_SHARED``). Each result's ``final["warm_start"]`` lists the digests
+    of the configs fitted before it in this sweep (``"params"`` first when given).
+    """
+    configs = list(configs)
+    if not configs:
+        raise ValueError("sweep needs at least one configuration")
+    for i, config in enumerate(configs):
+        if not isinstance(config, Config):
+            raise ValueError(f"sweep: configs[{i}] is a {type(config).__name__}, not a Config")
+        for name in SWEEP_SHARED:
+            if getattr(config, name) != getattr(configs[0], name):
+                raise ValueError(f"sweep: configs[{i}].{name}={getattr(config, name)!r} differs from "
+                                 f"configs[0].{name}={getattr(configs[0], name)!r}; a warm-started sweep "
+                                 "continues one network on one data set")
+    chain = [] if params is None else ["params"]
+    results = []
+    for config in configs:
+        result = fit(config, splits, params)
+        result.final["warm_start"] = list(chain)
+        results.append(result)
+        chain.append(config.digest())
+        params = result.params
+    return results
 
 
 class _Keeper:
