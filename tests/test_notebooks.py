@@ -2,11 +2,10 @@
 from pathlib import Path
 
 import nbformat
-import yaml
 import papermill as pm
 import pytest
 
-from helpers import experiment
+from helpers import experiment, params, runs
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -14,7 +13,7 @@ STEMS = [nb.stem for nb in NOTEBOOKS]
 
 
 def test_every_notebook_has_a_spec_and_a_run():
-    assert STEMS and set(STEMS) == set(experiment.SPECS)
+    assert STEMS and set(STEMS) == set(params.SPECS)
     for stem in STEMS:
         assert list((ROOT / "notebooks" / "runs" / stem).glob("*.yaml")), f"no parameter file for {stem}"
 
@@ -22,9 +21,10 @@ def test_every_notebook_has_a_spec_and_a_run():
 @pytest.mark.parametrize("stem", STEMS)
 def test_papermill_parameters_match_the_validation(stem):
     inspected = pm.inspect_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"))
-    assert set(inspected) == set(experiment.SPECS[stem])
+    assert set(inspected) == set(params.SPECS[stem])
     namespace = {name: eval(p["default"]) for name, p in inspected.items()}  # noqa: S307 (our own file)
-    assert experiment.parameters(namespace, stem)["run"] == namespace["run"]
+    assert params.parameters(namespace, stem)["run"] == namespace["run"] == runs.INTERACTIVE
+    assert runs.defaults(stem) == namespace, "helpers.runs reads the same defaults as papermill"
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -43,20 +43,20 @@ def namespace(stem, **changes):
 
 def test_misspelt_parameter_is_named_with_a_suggestion():
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) 'lamdas' \(did you mean 'lambdas'\?\)"):
-        experiment.parameters(namespace("01_logistic", lamdas=[0.1]), "01_logistic")
+        params.parameters(namespace("01_logistic", lamdas=[0.1]), "01_logistic")
 
 
 def test_ill_typed_parameters_are_rejected():
     with pytest.raises(ValueError, match=r"parameter seeds='0' is not list\[int\]"):
-        experiment.parameters(namespace("04_momentum", seeds="0"), "04_momentum")
+        params.parameters(namespace("04_momentum", seeds="0"), "04_momentum")
     with pytest.raises(ValueError, match=r"parameter scale='huge' is not one of \['full', 'smoke'\]"):
-        experiment.parameters(namespace("04_momentum", scale="huge"), "04_momentum")
+        params.parameters(namespace("04_momentum", scale="huge"), "04_momentum")
     with pytest.raises(ValueError, match="lr=-1.0"):
-        experiment.parameters(namespace("04_momentum", overrides={"lr": "-1"}), "04_momentum")
+        params.parameters(namespace("04_momentum", overrides={"lr": "-1"}), "04_momentum")
 
 
 def test_yaml_strings_are_cast_to_numbers():
-    values = experiment.parameters(namespace("01_logistic", lambdas=["1e-3", 0.1]), "01_logistic")
+    values = params.parameters(namespace("01_logistic", lambdas=["1e-3", 0.1]), "01_logistic")
     assert values["lambdas"] == [0.001, 0.1]
 
 
@@ -72,20 +72,20 @@ RUN_FILES = sorted((ROOT / "notebooks").glob("runs*/*/*.yaml"))  # MNIST and Fas
 
 @pytest.mark.parametrize("path", RUN_FILES, ids=[f"{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in RUN_FILES])
 def test_every_parameter_file_validates(path):
-    stem = path.parent.name
-    values = experiment.parameters(namespace(stem, **yaml.safe_load(path.read_text())), stem)
-    assert values["run"] == path.stem, "a run file's name is its run name (figures/<run>/, results/<run>.json)"
+    values = runs.effective(path, "full")
+    assert values["run"] == f"{path.parent.parent.name}/{path.parent.name}/{path.stem}", "a run's name is its path"
 
 
 def test_unknown_penalty_is_rejected():
     with pytest.raises(ValueError, match=r"penalties \['l3'\] unknown"):
-        experiment.parameters(namespace("02_softmax", penalties=["l3"]), "02_softmax")
+        params.parameters(namespace("02_softmax", penalties=["l3"]), "02_softmax")
 
 
 def test_reading_a_run_that_has_not_run_says_how_to_run_it(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="no results for run 'logistic_2v3'.*make notebooks"):
-        experiment.read_results("logistic_2v3")
+    with pytest.raises(experiment.results.StaleResultsError,
+                       match="no results for run 'runs/01_logistic/logistic_2v3'.*make build/executed/runs/01_logistic/logistic_2v3.ipynb"):
+        experiment.read_results("runs/01_logistic/logistic_2v3")
 
 
 def test_sweep_names_one_variant_per_penalty_and_lambda():
@@ -98,13 +98,17 @@ def test_measured_quotes_the_published_numbers_of_the_same_variant():
     summary = {"classic, γ 0.9, η 0.01": {"test_acc": [0.9712, 0.0011], "test_loss": [0.0981, 0.002],
                                           "epochs_run": [61.0, 2.0]},
                "unquoted": {"test_acc": [0.5, 0.0], "test_loss": [1.0, 0.0], "epochs_run": [3.0, 0.0]}}
-    first, second = experiment.measured(summary, "momentum").split("\n")
+    entries = [{"run": "runs/04_momentum/momentum", "variant": "classic, γ 0.9, η 0.01", "report": "Lim & Chen",
+                "metric": "test_acc", "value": 96.68},
+               {"run": "runs/04_momentum/momentum", "variant": "classic, γ 0.9, η 0.01", "report": "Lim & Chen",
+                "metric": "epochs_run", "value": 100}]
+    first, second = experiment.tables.measured(summary, "runs/04_momentum/momentum", entries).split("\n")
     assert first == ("- **classic, γ 0.9, η 0.01**: 97.12 ± 0.11% test, loss 0.098 ± 0.002, 61 epochs on average; "
-                     "published: test % 96.68, epochs 100")
+                     "published: Lim & Chen test % 96.68, Lim & Chen epochs 100")
     assert second.endswith("3 epochs on average")
 
 
 def test_a_variant_may_change_what_minibatch_changes():
     """Validation applies variants on top of ``minibatch``, as the notebook does (no clash)."""
-    values = experiment.parameters(namespace("02_softmax", variants={"η 0.5": {"lr": 0.5, "batch_size": 64}}), "02_softmax")
+    values = params.parameters(namespace("02_softmax", variants={"η 0.5": {"lr": 0.5, "batch_size": 64}}), "02_softmax")
     assert values["variants"]["η 0.5"]["batch_size"] == 64
