@@ -47,7 +47,7 @@ def test_misspelt_parameter_is_named_with_a_suggestion():
 
 
 def test_ill_typed_parameters_are_rejected():
-    with pytest.raises(ValueError, match=r"parameter seeds='0' is not list\[int\]"):
+    with pytest.raises(ValueError, match=r"parameter seeds='0' is not a non-empty list of integers"):
         params.parameters(namespace("04_momentum", seeds="0"), "04_momentum")
     with pytest.raises(ValueError, match=r"parameter scale='huge' is not one of \['full', 'smoke'\]"):
         params.parameters(namespace("04_momentum", scale="huge"), "04_momentum")
