@@ -130,6 +130,7 @@ class Result:
     history: dict           # column name -> list, one entry per record
     final: dict             # metrics of the returned weights, which epoch they are, epochs run, stop reason
     wall_time: float        # seconds
+    last_params: dict | None = None   # the weights after the last epoch run (a warm start continues these)
 
     def to_json(self) -> dict:
         return {"config": self.config.to_dict(), "digest": self.config.digest(),
@@ -286,6 +287,7 @@ def _fit(config: Config, splits: data.Splits, params: dict | None) -> Result:
     bar.close()
     if reuse:  # the last row's train metrics: no further step computed them
         record.fill(epoch_rows[epoch], "train", *_evaluate(model, params, splits.x_train, splits.y_train))
+    last_params = params
     returned_epoch, params = keeper.returned(epoch, params)
     final = {"epochs_run": epoch, "best_epoch": keeper.best_epoch, "returned_epoch": returned_epoch,
              "stop_reason": stop_reason, "steps": step,
@@ -293,7 +295,7 @@ def _fit(config: Config, splits: data.Splits, params: dict | None) -> Result:
     # That epoch's history row measured exactly these weights: the same numbers, no second pass.
     row = record.row(epoch_rows[returned_epoch])
     final.update({k: v for k, v in row.items() if k.endswith(("_loss", "_acc"))})
-    return Result(config, params, record.history, final, 0.0)
+    return Result(config, params, record.history, final, 0.0, last_params)
 
 
 def _check_finite(config: Config, params: dict, epoch: int, step: int, lr: float) -> None:
@@ -313,13 +315,15 @@ SWEEP_SHARED = ("dataset", "digits", "n_train", "n_test", "test_select", "holdou
                 "holdout_gap", "split_seed", "normalisation", "model", "hidden", "activation", "dtype", "bias")
 
 
-def sweep(configs, splits: data.Splits, params: dict | None = None) -> list[Result]:
-    """Fit ``configs`` in order, each starting from the weights the previous fit returned.
+def sweep(configs, splits: data.Splits, params: dict | None = None, continue_from: str = "last") -> list[Result]:
+    """Fit ``configs`` in order, each starting from the previous fit's weights: those after its
+    last epoch (``continue_from="last"``: one network trained on, as Zhu & Guo's code did,
+    whatever weights its ``restore`` reports) or those it returned (``"returned"``).
 
     The first fit starts from ``params`` or, if None, its own initialisation (the later
     configs' ``init`` is never used). Every fit restarts its learning-rate schedule (t from
     0), its optimiser state and its batch-order generator (its ``seed``), exactly as
-    ``fit(config, splits, params=previous.params)`` (Zhu & Guo's softmax λ selection: 10
+    ``fit(config, splits, params=previous.last_params)`` (Zhu & Guo's softmax λ selection: 10
     epochs per λ, L1 then L2, never re-initialised). The configs must agree on the data and
     the network (``SWEEP_SHARED``). Each result's ``final["warm_start"]`` lists the digests
     of the configs fitted before it in this sweep (``"params"`` first when given).
@@ -327,6 +331,8 @@ def sweep(configs, splits: data.Splits, params: dict | None = None) -> list[Resu
     configs = list(configs)
     if not configs:
         raise ValueError("sweep needs at least one configuration")
+    if continue_from not in ("last", "returned"):
+        raise ValueError(f"continue_from={continue_from!r}: choose 'last' or 'returned'")
     for i, config in enumerate(configs):
         if not isinstance(config, Config):
             raise ValueError(f"sweep: configs[{i}] is a {type(config).__name__}, not a Config")
@@ -342,7 +348,7 @@ def sweep(configs, splits: data.Splits, params: dict | None = None) -> list[Resu
         result.final["warm_start"] = list(chain)
         results.append(result)
         chain.append(config.digest())
-        params = result.params
+        params = result.last_params if continue_from == "last" else result.params
     return results
 
 

@@ -57,14 +57,18 @@ def test_first_config_init_is_used_once_and_params_replace_it():
     assert not np.array_equal(results[0].params["W1"], fit(config, splits).params["W1"])
 
 
-def test_sweep_returns_restored_weights_to_the_next_fit():
-    """With restore 'best' the next fit starts from the best epoch's weights, not the last."""
+def test_sweep_continues_the_last_weights_whatever_restore_reports():
+    """Zhu & Guo's code trains one W on from λ to λ and reports the best accuracy seen: the next
+    fit starts from the last epoch's weights; ``continue_from="returned"`` takes the restored ones."""
     first = zhu_guo(restore="best", epochs=4, lr=0.01)
     second = zhu_guo(l2=1e-3)
     splits = splits_for(first)
     results = sweep([first, second], splits)
-    assert_same(results[1], fit(second, splits, params=results[0].params))
-    assert results[1].history["holdout_acc"][0] == max(results[0].history["holdout_acc"])
+    assert_same(results[1], fit(second, splits, params=results[0].last_params))
+    assert results[0].final["holdout_acc"] == max(results[0].history["holdout_acc"])
+    returned = sweep([first, second], splits, continue_from="returned")
+    assert_same(returned[1], fit(second, splits, params=returned[0].params))
+    assert returned[1].history["holdout_acc"][0] == max(returned[0].history["holdout_acc"])
 
 
 def test_sweep_does_not_modify_the_given_params():
