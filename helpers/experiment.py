@@ -60,6 +60,15 @@ def run_sweep(base: Config, steps: dict, seeds: list[int], scale: str = "full") 
     return {name: [chain[i] for chain in results] for i, name in enumerate(steps)}
 
 
+def run_selection(base: Config, selection: dict, seeds: list[int], scale: str = "full") -> dict:
+    """One fit per (penalty, λ) of ``selection`` ({penalties, lambdas, warm_start}; {} for none):
+    warm-started in that order (run_sweep) or each from its own initialisation (run_variants)."""
+    if not selection:
+        return {}
+    steps = sweep(selection["penalties"], selection["lambdas"])
+    return (run_sweep if selection["warm_start"] else run_variants)(base, steps, seeds, scale)
+
+
 def sweep_name(penalty: str, lam: float) -> str:
     return f"{penalty} λ={lam:g}"
 
@@ -98,6 +107,6 @@ def measured(summary: dict, run: str) -> str:
     return _measured(summary, run, published())
 
 
-__all__ = ["parameters", "base_config", "scaled", "run_variants", "run_sweep", "sweep", "sweep_name", "summarise",
+__all__ = ["parameters", "base_config", "scaled", "run_variants", "run_sweep", "run_selection", "sweep", "sweep_name", "summarise",
            "figure_path", "write_results", "read_results", "weights_of", "published", "measured", "fmt", "table", "load_splits",
            "Result", "SPECS", "SMOKE", "METRIC_WORDS", "FINAL_METRICS"]

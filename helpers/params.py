@@ -29,8 +29,7 @@ COMMON = {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "seeds": "li
           "base": "dict", "overrides": "dict"}
 SPECS = {
     "01_logistic": {**COMMON, "variants": "variants", "lambdas": "list[float]", "penalties": "list[str]"},
-    "02_softmax": {**COMMON, "penalties": "list[str]", "lambdas": "list[float]", "minibatch": "dict",
-                   "variants": "variants"},
+    "02_softmax": {**COMMON, "selection": "selection", "variants": "variants?"},
     "03_gradcheck": {**COMMON, "eps_table": "float", "eps_strict": "float", "strict_hidden": "int",
                      "strict_examples": "int"},
     "04_momentum": {**COMMON, "variants": "variants"},
@@ -43,6 +42,8 @@ SPECS = {
 PENALTIES = ("l1", "l2")
 WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-empty list of numbers >= 0",
         "list[str]": "a non-empty list of strings", "variants": "a non-empty mapping {name: {Config field: value}}",
+        "variants?": "a mapping {name: {Config field: value}}",
+        "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...], warm_start: true/false}",
         "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)"}
 
 
@@ -62,6 +63,10 @@ def _kind_ok(kind, value, notebook: str) -> bool:
         "float": _number(value),
         "dict": isinstance(value, dict),
         "variants": isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values()),
+        "variants?": isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()),
+        "selection": isinstance(value, dict) and (not value or (
+            set(value) == {"penalties", "lambdas", "warm_start"} and isinstance(value["warm_start"], bool)
+            and _kind_ok("list[str]", value["penalties"], notebook) and _kind_ok("list[float]", value["lambdas"], notebook))),
         "list[int]": isinstance(value, list) and bool(value) and all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value),
         "list[float]": isinstance(value, list) and bool(value) and all(_number(v) and v >= 0 for v in value),
@@ -136,14 +141,17 @@ def parameters(namespace: dict, notebook: str) -> dict:
         if len(values["sources"]) != 2 or wrong:
             raise ValueError(f"{notebook}: sources={values['sources']!r} must name two runs of 01_logistic, "
                              "e.g. ['runs/01_logistic/logistic_2v3', 'runs/01_logistic/logistic_2v8']")
-    bad = [p for p in values.get("penalties", []) if p not in PENALTIES]
+    if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
+        raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
+    if "selection" in values and values["selection"]:
+        values["selection"] = {**values["selection"], "lambdas": _cast("list[float]", values["selection"]["lambdas"])}
+    bad = [p for p in values.get("penalties", values.get("selection", {}).get("penalties", [])) if p not in PENALTIES]
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")
     if "base" in values:
-        # validate base + overrides (+ minibatch) + each variant early, with Config's messages;
-        # variants apply on top of minibatch, as in the notebooks
+        # validate base + overrides + each variant early, with Config's messages
         try:
-            target = base_config(values).replace(**values.get("minibatch", {}))
+            target = base_config(values)
             for name, overrides in values.get("variants", {}).items():
                 try:
                     target.replace(**overrides)

@@ -17,6 +17,8 @@ def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
 
 def table(summary: dict, metrics=("holdout_acc", "test_acc", "test_loss", "epochs_run")) -> str:
     """The summary as a fixed-width text table: one row per variant, mean ± std per metric."""
+    if not summary:
+        return "(no runs)"
     width = max(len(name) for name in summary) + 2
     lines = [f"{'variant':<{width}}" + "".join(f"{m:>20}" for m in metrics)]
     for name, values in summary.items():
