@@ -17,7 +17,7 @@ FROM     ?=
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: help env data test bench notebooks notebooks-graph test-graph inputs references lab report pdf clean clean-cache distclean
+.PHONY: help env data test bench notebooks notebooks-graph test-graph inputs references lab report html pdf clean clean-cache distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -130,35 +130,58 @@ tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py) | $(STAMP) d
 clean-cache: ## remove the fit cache (.cache/fits): the next build refits everything
 	rm -rf .cache/fits
 
-lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# LAB_ARGS: extra arguments for JupyterLab (e.g. LAB_ARGS="--no-browser --port 8899"); as root
+# (a container) --allow-root is added. New notebooks start on the project's kernel.
+lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel (LAB_ARGS="--no-browser --port 8899")
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --MultiKernelManager.default_kernel_name=$(KERNEL) $(LAB_ARGS)
 
-# --- report: the executed runs -> report notebook (papermill) -> report.tex (nbconvert) -> PDF ---
+# --- report: the executed runs -> report notebook (papermill) -> report.html + report.tex (nbconvert) -> PDF ---
+# One executed notebook, two exports: every piece it displays carries LaTeX and HTML (helpers.report),
+# so the LaTeX exporter and the HTML exporter each take their own. The HTML needs no TeX and no
+# network (figures embedded, math as MathML); the PDF needs XeLaTeX.
 REPORT     := $(OUT)report
-REPORT_SRC := report/report.ipynb report/published.yaml $(wildcard report/templates/workbook/*) helpers/report.py
+REPORT_NB  := $(REPORT)/build/report.ipynb
+REPORT_SRC := report/report.ipynb report/published.yaml $(wildcard report/templates/*/*) helpers/report.py helpers/plots.py
 TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
 # A fixed date in the PDF (SOURCE_DATE_EPOCH): rebuilding the same report gives the same bytes.
 XELATEX    := SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
+NBCONVERT  := PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter nbconvert --no-input --no-prompt --log-level WARN \
+              --TemplateExporter.extra_template_basedirs=$(CURDIR)/report/templates
 
-report: $(REPORT)/report.tex ## build the report: env -> data -> notebooks (out of date only) -> report.tex -> PDF if TeX is present
+report: $(REPORT)/report.html $(REPORT)/report.tex ## build the report: env -> data -> notebooks (out of date only) -> report.html, report.tex -> PDF if TeX is present
 	@if command -v xelatex > /dev/null; then $(MAKE) pdf; else \
-	  echo "report: wrote $(REPORT)/report.tex; no TeX for the PDF (install: apt-get install -y $(TEX_PKGS))"; fi
+	  echo "report: wrote $(REPORT)/report.html (open it in a browser) and $(REPORT)/report.tex; no TeX for the PDF (install: apt-get install -y $(TEX_PKGS))"; fi
+
+html: $(REPORT)/report.html ## the report as one self-contained HTML page (no TeX needed)
 
 pdf: $(REPORT)/report.pdf ## the PDF from report.tex (fails if TeX is missing)
 
-$(REPORT)/report.tex: $(REPORT_SRC) $(EXECUTED) | $(STAMP) data
+# The executed report notebook both exports read. Secondary: kept, but once report.html and
+# report.tex exist a deleted build/ folder does not force the notebook to run again.
+.SECONDARY: $(REPORT_NB)
+$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) | $(STAMP) data
+	@mkdir -p $(@D)
+	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
+	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \
+	  -p scale $(SCALE) -p published_file $(CURDIR)/report/published.yaml > $(@D)/papermill.log 2>&1 \
+	  || { echo "report: the report notebook failed, see $(@D)/papermill.log"; tail -20 $(@D)/papermill.log; rm -f $(@D)/report.part.ipynb; exit 1; }
+	@mv $(@D)/report.part.ipynb $@
+
+$(REPORT)/report.html: $(REPORT_NB)
 	@mkdir -p $(REPORT)/build
-	@echo "report: assembling $@ from $(words $(EXECUTED)) runs ($(SCALE) scale)"
-	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(REPORT)/build/report.ipynb \
-	  -p scale $(SCALE) -p published_file $(CURDIR)/report/published.yaml > $(REPORT)/build/papermill.log 2>&1 \
-	  || { echo "report: the report notebook failed, see $(REPORT)/build/papermill.log"; tail -20 $(REPORT)/build/papermill.log; exit 1; }
-	@PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter nbconvert --to latex --no-input --no-prompt --log-level WARN \
-	  --TemplateExporter.extra_template_basedirs=$(CURDIR)/report/templates --template workbook \
-	  --output-dir $(REPORT)/build --output report.part $(REPORT)/build/report.ipynb
+	@$(NBCONVERT) --to html --template workbook_html --output-dir $(REPORT)/build --output report-html.part $<
+	@mv $(REPORT)/build/report-html.part.html $@ && echo "report: wrote $@ ($$(( $$(wc -c < $@) / 1024 )) kB, self-contained)"
+
+$(REPORT)/report.tex: $(REPORT_NB)
+	@mkdir -p $(REPORT)/build
+	@$(NBCONVERT) --to latex --template workbook --output-dir $(REPORT)/build --output report.part $<
 	@mv $(REPORT)/build/report.part.tex $@ && echo "report: wrote $@"
 
+# xelatex writes into build/ (-output-directory), which must exist: it may have been removed.
 $(REPORT)/report.pdf: $(REPORT)/report.tex
 	@command -v xelatex > /dev/null || { echo "pdf: xelatex not found; install TeX: apt-get install -y $(TEX_PKGS)"; exit 1; }
+	@mkdir -p $(REPORT)/build
 	@cd $(REPORT) && for pass in 1 2; do $(XELATEX) report.tex > build/xelatex.log 2>&1 \
 	  || { echo "pdf: xelatex failed, see $(REPORT)/build/report.log"; grep -A3 '^!' build/report.log | head -20; exit 1; }; done
 	@mv $(REPORT)/build/report.pdf $@ && echo "pdf: wrote $@ ($$(grep -o 'Output written on [^ ]* ([0-9]* pages' $(REPORT)/build/report.log | grep -o '[0-9]* pages'))"

@@ -1,28 +1,36 @@
-"""LaTeX pieces of the report, built from the results files of this build.
+"""The report's pieces, built from the records of this build, each in two forms.
 
-Interface: every function returns a LaTeX string for the report notebook to display
-(``IPython.display.Latex``); nbconvert passes it to ``report.tex`` unchanged.
-    records = load()                                   # {run: results record} from build/results/
-    figure("momentum", "curves", caption)              # a figure from figures/<run>/<name>.pdf
-    summary_table(records["momentum"], metrics, caption)
-    reproduction_table(records, experiment.published())   # report/published.yaml
-    run_table(records)
+Interface: every function returns a piece the report notebook shows with ``display(piece)``:
+a ``Piece`` is LaTeX (it is that str) with an HTML twin; a ``Text`` is markdown (which
+nbconvert's pandoc turns into LaTeX, Greek as ``\\ensuremath``) with an HTML twin whose math is
+MathML. nbconvert's LaTeX exporter takes text/latex (else text/markdown), its HTML exporter
+text/html: one executed notebook, two exports. Nothing in the HTML needs the network: figures
+are embedded PNGs (figures/<run>/<name>.png beside each .pdf), math is pre-rendered MathML.
+    records = load(scale)                                  # {run: record}
+    figure(run, "curves", caption, record=records[run])    # flags measured from the histories join the caption
+    summary_table(record, metrics, caption)                # ... and a "flag" column
+    reproduction_figure(records, entries), reproduction_summary(records, entries)
+    table, gaps = reproduction_table(records, entries)     # report/published.yaml beside this build
+    run_table(records); gradcheck_table(record); text(markdown); abstract(markdown)
 Numbers are never typed here: they are read from the records. The published numbers
 (SPEC.md) live in one YAML file; each is compared with the same variant and metric here.
 """
 from __future__ import annotations
 
+import base64
+import html
 import json
 import math
 import os
 import platform
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 
-from . import data
+from . import data, plots
 from .config import Config
 from . import results
 from .published import METRIC_WORDS
@@ -30,11 +38,14 @@ from .results import output_root
 from .runs import ROOT
 from .train import load_splits
 
+
 RUNS_DIR = ROOT / "notebooks" / "runs"
 _GREEK = {"λ": "$\\lambda$", "η": "$\\eta$", "γ": "$\\gamma$", "±": "$\\pm$", "‖": "$\\|$", "−": "$-$",
-          "ε": "$\\varepsilon$", "×": "$\\times$", "σ": "$\\sigma$", "′": "$'$", "≤": "$\\le$", "≥": "$\\ge$"}
+          "ε": "$\\varepsilon$", "×": "$\\times$", "σ": "$\\sigma$", "′": "$'$", "≤": "$\\le$", "≥": "$\\ge$",
+          "…": "\\ldots{}", "→": "$\\to$", "μ": "$\\mu$", "²": "$^2$", "–": "--"}
 _SPECIAL = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
             "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}
+_MARKDOWN = "markdown+lists_without_preceding_blankline"   # what nbconvert hands pandoc
 
 
 def escape(text) -> str:
@@ -42,7 +53,14 @@ def escape(text) -> str:
     return "".join(_GREEK.get(ch, _SPECIAL.get(ch, ch)) for ch in str(text))
 
 
-METRICS = {metric: escape(words) for metric, words in METRIC_WORDS.items()}  # column heads
+def escape_markdown(text: str) -> str:
+    """Markdown for pandoc with Greek letters and ± as raw LaTeX math (the text font has no Greek).
+    ``\\ensuremath{..}``, not ``$..$``: pandoc ignores a closing $ followed by a digit ("$\\eta$0")."""
+    return "".join(f"\\ensuremath{{{_GREEK[ch].strip('$')}}}" if ch in _GREEK and _GREEK[ch].startswith("$")
+                   else ch for ch in text)
+
+
+METRICS = dict(METRIC_WORDS)   # column heads, plain text (escaped for each export)
 
 
 def load(scale: str = "full", runs_dir=RUNS_DIR) -> dict:
@@ -51,25 +69,204 @@ def load(scale: str = "full", runs_dir=RUNS_DIR) -> dict:
     return results.load_all(runs_dir, scale)
 
 
-def figure(run: str, name: str, caption: str, width: float = 1.0) -> str:
-    """A figure environment for figures/<run>/<name>.pdf (path relative to report/)."""
-    path = output_root() / "figures" / run / f"{name}.pdf"
-    if not path.exists():
-        raise FileNotFoundError(f"figure {path} is missing: rerun the notebook that makes it (`make notebooks`)")
-    return (f"\\begin{{figure}}[H]\n\\centering\n\\includegraphics[width={width}\\linewidth]"
-            f"{{../figures/{run}/{name}.pdf}}\n\\caption{{{escape(caption)}}}\n\\label{{fig:{run}-{name}}}\n"
-            "\\end{figure}\n")
+# --- pieces: one object, a LaTeX and an HTML form; each exporter takes its own ---
+
+class Piece(str):
+    """LaTeX (the str itself: ``Latex(piece)``, ``"..." in piece`` keep working) with an HTML twin."""
+
+    def __new__(cls, latex: str, html_text: str, name: str = "piece"):
+        piece = super().__new__(cls, latex)
+        piece.html, piece.name = html_text, name
+        return piece
+
+    def _repr_latex_(self) -> str:
+        return str.__str__(self)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_pretty_(self, printer, cycle):   # text/plain in the executed notebook: a name, not the LaTeX
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
+        return f"<report {self.name}>"
 
 
-def tabular(header: list[str], rows: list[list[str]], caption: str, label: str, align: str | None = None,
-            size: str = "\\small") -> str:
-    """A booktabs table; cells are LaTeX already (use ``escape`` for text)."""
-    align = align or "l" + "r" * (len(header) - 1)
-    body = "\n".join(" & ".join(row) + " \\\\" for row in rows)
-    return (f"\\begin{{table}}[H]\n\\centering\n{size}\n\\caption{{{escape(caption)}}}\n\\label{{tab:{label}}}\n"
-            f"\\begin{{tabular}}{{{align}}}\n\\toprule\n{' & '.join(header)} \\\\\n\\midrule\n{body}\n"
-            "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+class Text(str):
+    """Markdown (the str itself, Greek escaped for the LaTeX export) with an HTML twin."""
 
+    def __new__(cls, markdown: str, html_text: str):
+        text = super().__new__(cls, markdown)
+        text.html = html_text
+        return text
+
+    def _repr_markdown_(self) -> str:
+        return str.__str__(self)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
+        return "<report text>"
+
+
+def _pandoc(markdown: str, to: str) -> str:
+    import pypandoc   # the pinned pypandoc-binary: pandoc itself, no network
+    extra = ["--wrap=none"] + (["--mathml"] if to == "html" else [])
+    return pypandoc.convert_text(markdown, to, format=_MARKDOWN, extra_args=extra).strip()
+
+
+def markdown_html(markdown: str) -> str:
+    """Markdown (Unicode Greek, $..$ math) as HTML with the math as MathML (rendered by the
+    browser, no script, no network)."""
+    return _pandoc(markdown, "html")
+
+
+def text(markdown: str) -> Text:
+    """A paragraph for both exports: Greek as ``\\ensuremath`` for LaTeX, Unicode and MathML in HTML."""
+    return Text(escape_markdown(markdown), f'<div class="text">{markdown_html(markdown)}</div>')
+
+
+def abstract(markdown: str) -> Piece:
+    """The abstract: LaTeX's abstract environment, an HTML section. Links to a section
+    (``[the reproduction section](#reproduction)``) work in both (pandoc names sections so)."""
+    latex = _pandoc(escape_markdown(markdown), "latex")
+    return Piece(f"\\begin{{abstract}}{latex}\\end{{abstract}}",
+                 f'<section class="abstract"><h2>Abstract</h2>{markdown_html(markdown)}</section>', "abstract")
+
+
+def _cell_latex(cell) -> str:
+    return str.__str__(cell) if isinstance(cell, Piece) else escape(cell)
+
+
+def _cell_html(cell) -> str:
+    return cell.html if isinstance(cell, Piece) else html.escape(str(cell))
+
+
+def code(text_: str) -> Piece:
+    """A cell in typewriter type (a digest)."""
+    return Piece(f"\\texttt{{{escape(text_)}}}", f"<code>{html.escape(text_)}</code>", "code")
+
+
+def _label(text_: str) -> str:
+    return re.sub(r"[^A-Za-z0-9:_-]+", "-", text_)
+
+
+def tabular(header: list, rows: list, caption: str, label: str, align: str | None = None,
+            size: str = "\\small", flagged=()) -> Piece:
+    """A booktabs table in LaTeX and the same table in HTML. Cells are plain text (escaped here
+    for each form) or Pieces (``code``); a row that is a str, not a list, heads a group of rows.
+    ``flagged``: indices of rows whose run a history check flagged (marked in HTML)."""
+    columns = re.findall(r"p\{[^}]*\}|[lrc]", align or "l" + "r" * (len(header) - 1))
+    n = len(columns)
+    latex_rows, html_rows = [], []
+    for i, row in enumerate(rows):
+        if isinstance(row, str):
+            latex_rows.append(("\\midrule\n" if latex_rows else "") + f"\\multicolumn{{{n}}}{{l}}{{\\textbf{{{escape(row)}}}}} \\\\")
+            html_rows.append(f'<tr class="group"><th colspan="{n}">{html.escape(row)}</th></tr>')
+            continue
+        latex_rows.append(" & ".join(_cell_latex(c) for c in row) + " \\\\")
+        cells = "".join(f'<td class="{c[0]}">{_cell_html(v)}</td>' for c, v in zip(columns, row))
+        html_rows.append(f'<tr class="flagged">{cells}</tr>' if i in flagged else f"<tr>{cells}</tr>")
+    latex = (f"\\begin{{table}}[H]\n\\centering\n{size}\n\\caption{{{escape(caption)}}}\n\\label{{tab:{label}}}\n"
+             f"\\begin{{tabular}}{{{''.join(columns)}}}\n\\toprule\n{' & '.join(_cell_latex(h) for h in header)} \\\\\n"
+             "\\midrule\n" + "\n".join(latex_rows) + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+    head = "".join(f'<th class="{c[0]}">{_cell_html(h)}</th>' for c, h in zip(columns, header))
+    markup = (f'<table class="booktabs" id="tab:{html.escape(label)}"><caption>{html.escape(caption)}</caption>'
+              f"<thead><tr>{head}</tr></thead><tbody>{''.join(html_rows)}</tbody></table>")
+    return Piece(latex, markup, f"table {label}")
+
+
+# --- figures ---
+
+LINE_WIDTH = 6.5   # inches: the PDF's text width (A4 less 2.2 cm margins) less a little
+
+
+def figure(run: str, name: str, caption: str, width: float | None = None, record: dict | None = None,
+           variants=None) -> Piece:
+    """figures/<run>/<name>: the PDF for LaTeX (path relative to the .tex), the PNG embedded for HTML.
+
+    Printed at the figure's own size (at most the line; ``width``: at most that fraction of it),
+    so its text keeps the one type scale of plots.save. ``record``: the run's record; each of
+    its ``variants`` (default: all) whose history ``flags`` marks is named in the caption."""
+    folder = output_root() / "figures" / run
+    pdf, png = folder / f"{name}.pdf", folder / f"{name}.png"
+    if not pdf.exists():
+        raise FileNotFoundError(f"figure {pdf} is missing: rerun the notebook that makes it (`make notebooks`)")
+    if not png.exists():
+        raise FileNotFoundError(f"figure {png} is missing (plots.save writes it beside the PDF): `make notebooks`")
+    inches = _png_width(png)
+    limit = LINE_WIDTH * (width or 1.0)
+    size = "width=\\linewidth" if inches >= LINE_WIDTH and not width else f"width={min(inches, limit):.2f}in"
+    note = flag_note(flags(record, variants)) if record is not None else ""
+    stop = "" if not note or caption.rstrip().endswith((".", ":", ";")) else "."
+    latex_caption = escape(caption) + stop + (f" \\textbf{{Flagged from the histories}}: {escape(note)}." if note else "")
+    html_caption = html.escape(caption) + stop + (f" <strong>Flagged from the histories</strong>: {html.escape(note)}." if note else "")
+    label = f"fig:{run}-{name}"
+    latex = (f"\\begin{{figure}}[H]\n\\centering\n\\includegraphics[{size}]{{../figures/{run}/{name}.pdf}}\n"
+             f"\\caption{{{latex_caption}}}\n\\label{{{label}}}\n\\end{{figure}}\n")
+    encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+    markup = (f'<figure id="{html.escape(_label(label))}"><img src="data:image/png;base64,{encoded}" '
+              f'alt="{html.escape(caption)}" style="--print-width: {min(inches, limit):.2f}in"/>'
+              f"<figcaption>{html_caption}</figcaption></figure>")
+    return Piece(latex, markup, f"figure {run}/{name}")
+
+
+def _png_width(path: Path) -> float:
+    """A PNG's width in inches: pixels over its pHYs density (plots.save writes it), else savefig.dpi."""
+    content = path.read_bytes()
+    pixels = int.from_bytes(content[16:20], "big")
+    at = content.find(b"pHYs")
+    if at > 0 and content[at + 12] == 1:   # unit: metre
+        return pixels / (int.from_bytes(content[at + 4:at + 8], "big") * 0.0254)
+    return pixels / 200
+
+
+# --- what the histories say: a run that diverged, oscillated or never left chance ---
+
+def _chance(config: dict) -> float:
+    digits = config.get("digits")
+    return 1 / len(digits) if digits else 0.5 if config.get("model") == "logistic" else 0.1
+
+
+def flags(record: dict, variants=None) -> dict:
+    """{variant: flag} for each variant of a run whose history ``plots.diagnose`` flags (chance
+    from the configuration: 1/2 for a digit pair, 1/10 else); a flag that holds for some seeds
+    only names them."""
+    found = {}
+    for variant in (variants or record["runs"]):
+        results = record["runs"].get(variant, [])
+        seen = [(r["config"].get("seed"), plots.diagnose(r["history"], chance=_chance(r["config"])))
+                for r in results if r.get("history")]
+        bad = [(seed, flag) for seed, flag in seen if flag]
+        if bad:
+            found[variant] = bad[0][1] + ("" if len(bad) == len(seen) else
+                                          f" (seed{'s' if len(bad) > 1 else ''} {', '.join(str(s) for s, _ in bad)})")
+    return found
+
+
+def _short(flag: str) -> str:
+    return "; ".join(part.split(" (")[0] for part in flag.split("; "))
+
+
+def flag_note(flagged: dict) -> str:
+    """The flags for a caption: each variant with its measurement when one is flagged for a
+    reason, else the variants grouped by reason ("diverged: a, b; oscillates at chance: c")."""
+    by_reason: dict[str, list[str]] = {}
+    for variant, flag in flagged.items():
+        for part in flag.split("; "):
+            by_reason.setdefault(_short(part), []).append((variant, part))
+    parts = []
+    for reason, found in by_reason.items():
+        parts.append(f"{found[0][0]}: {found[0][1]}" if len(found) == 1 else
+                     f"{reason}: {', '.join(variant for variant, _ in found)}")
+    return "; ".join(parts)
+
+
+# --- numbers and tables ---
 
 def _digits(metric: str) -> int:
     """Decimals shown: accuracies in percent 2, epoch counts 0, losses and norms 3."""
@@ -77,19 +274,27 @@ def _digits(metric: str) -> int:
 
 
 def number(mean_std, metric: str) -> str:
-    """'97.45 $\\pm$ 0.12' for accuracies (as percent), losses, epochs; std left out for one seed."""
+    """'97.45 ± 0.12' for accuracies (as percent), losses, epochs; std left out for one seed."""
     mean, std = mean_std
     scale, digits = (100 if metric.endswith("acc") else 1), _digits(metric)
-    text = f"{scale * mean:.{digits}f}"
-    return text if std == 0 else f"{text} $\\pm$ {scale * std:.{digits}f}"
+    text_ = f"{scale * mean:.{digits}f}"
+    return text_ if std == 0 else f"{text_} ± {scale * std:.{digits}f}"
 
 
-def summary_table(record: dict, metrics, caption: str, variants=None, label: str | None = None) -> str:
-    """One row per variant of a run: mean ± std over seeds of each metric (``label``: tab:<run> by default)."""
+def summary_table(record: dict, metrics, caption: str, variants=None, label: str | None = None) -> Piece:
+    """One row per variant of a run: mean ± std over seeds of each metric (``label``: tab:<run
+    name> by default); a variant whose history is flagged says so in a last column and the caption."""
     summary = record["summary"]
-    rows = [[escape(name)] + [number(summary[name][m], m) if m in summary[name] else "--" for m in metrics]
-            for name in (variants or summary)]
-    return tabular(["variant"] + [METRICS[m] for m in metrics], rows, caption, label or record["run"].split("/")[-1])
+    variants = list(variants or summary)
+    flagged = flags(record, variants)
+    rows = [[name] + [number(summary[name][m], m) if m in summary[name] else "–" for m in metrics]
+            + ([_short(flagged[name]) if name in flagged else ""] if flagged else []) for name in variants]
+    header = ["variant"] + [METRICS[m] for m in metrics] + (["flag"] if flagged else [])
+    if flagged:
+        caption += f". Flagged from the histories: {flag_note(flagged)}"
+    return tabular(header, rows, caption, label or record["run"].split("/")[-1],
+                   align="l" + "r" * len(metrics) + ("l" if flagged else ""),
+                   flagged={i for i, name in enumerate(variants) if name in flagged})
 
 
 @lru_cache(maxsize=None)
@@ -119,54 +324,129 @@ def compare(records: dict, entry: dict) -> dict:
     return {"ours": (mean, std), "diff": diff, "noise": noise, "gap": abs(diff) > noise}
 
 
-def reproduction_table(records: dict, entries: list[dict]) -> tuple[str, list[tuple[int, dict]]]:
-    """The SPEC numbers beside ours; returns (table, [(row number, entry) for each gap beyond noise])."""
-    rows, gaps = [], []
+VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "open": "open"}
+
+
+def verdict(records: dict, entry: dict) -> dict:
+    """compare() under the stated settings, plus the verdict: "noise" (within noise), "explained"
+    (beyond noise, but the inferred ablation the entry names, a variant of the same run, is within
+    noise) or "open"; ``ablation``: compare() of that variant when the build measured it, else None."""
+    c = compare(records, entry)
+    ablation = None
+    name = entry.get("ablation")
+    if name and name in records[entry["run"]]["summary"]:
+        ablation = compare(records, {**entry, "variant": name})
+    kind = "noise" if not c["gap"] else "explained" if ablation and not ablation["gap"] else "open"
+    return {**c, "verdict": kind, "ablation": ablation}
+
+
+def _group(entry: dict) -> str:
+    return entry.get("report") or f"SPEC {entry['spec']}"
+
+
+def reproduction_rows(records: dict, entries: list[dict]) -> list[dict]:
+    """What plots.reproduction draws: one dict per published number (entries' order, numbered)."""
+    rows = []
     for i, entry in enumerate(entries, 1):
-        c = compare(records, entry)
-        mean, std = c["ours"]
+        v = verdict(records, entry)
+        rows.append({"group": _group(entry), "label": f"{i}. {entry['label']} · {METRICS[entry['metric']]}",
+                     "published": float(entry["value"]), "mean": v["ours"][0], "std": v["ours"][1],
+                     "noise": v["noise"], "digits": _digits(entry["metric"]),
+                     "provenance": entry.get("provenance", "stated"), "verdict": v["verdict"],
+                     "ablation": {"mean": v["ablation"]["ours"][0], "std": v["ablation"]["ours"][1]}
+                     if v["ablation"] else None})
+    return rows
+
+
+def reproduction_counts(records: dict, entries: list[dict]) -> dict:
+    counts = {kind: 0 for kind in VERDICT_WORDS}
+    for entry in entries:
+        counts[verdict(records, entry)["verdict"]] += 1
+    return counts
+
+
+def reproduction_summary(records: dict, entries: list[dict]) -> str:
+    """The one line: N rows; within noise under stated settings and named defaults; explained by a
+    measured inferred ablation; open."""
+    c = reproduction_counts(records, entries)
+    return (f"{len(entries)} published numbers: {c['noise']} within noise under stated settings and named "
+            f"defaults, {c['explained']} explained by a measured inferred ablation, {c['open']} open")
+
+
+def reproduction_figure(records: dict, entries: list[dict], name: str = "reproduction") -> Piece:
+    """The reproduction at a glance (plots.reproduction), saved as figures/report/<name>.pdf|png."""
+    import matplotlib.pyplot as plt
+    ax = plots.reproduction(reproduction_rows(records, entries))
+    plots.save(ax.figure, output_root() / "figures" / "report" / name)
+    plt.close(ax.figure)
+    return figure("report", name, f"The reproduction at a glance: {reproduction_summary(records, entries)}. "
+                  "One row per published number, grouped by report: the workbook's mean ± std over seeds at its "
+                  "distance from the published value in noise bands (grey: within noise); colour: the verdict; "
+                  "marker: how the setting was fixed (stated, named default, inferred); a hollow marker joined by a "
+                  "dotted line: the measured inferred ablation. The numbers are in the table below.")
+
+
+def reproduction_table(records: dict, entries: list[dict]) -> tuple[Piece, list[tuple[int, dict]]]:
+    """The SPEC numbers beside ours, grouped by report; returns (table, [(row number, entry) for
+    each number beyond noise under its stated settings])."""
+    rows, gaps, group, flagged = [], [], None, set()
+    any_ablation = any(e.get("ablation") for e in entries)
+    for i, entry in enumerate(entries, 1):
+        if _group(entry) != group:
+            group = _group(entry)
+            rows.append(group)
+        v = verdict(records, entry)
+        mean, std = v["ours"]
         digits = _digits(entry["metric"])
-        flag = "gap" if c["gap"] else "noise"
-        if c["gap"]:
+        if v["gap"]:
             gaps.append((i, entry))
-        rows.append([str(i), escape(entry["spec"]), escape(entry["label"]), METRICS[entry["metric"]],
-                     f"{float(entry['value']):.{digits}f}", f"{mean:.{digits}f}" + (f" $\\pm$ {std:.{digits}f}" if std else ""),
-                     f"{c['diff']:+.{digits}f}", f"{c['noise']:.{digits}f}", flag])
-    header = ["\\#", "SPEC", "setting", "metric", "published", "workbook", "diff", "noise", ""]
-    table = tabular(header, rows, "Published numbers (SPEC.md) beside this build's, same settings; mean ± std over seeds",
-                    "reproduction", align="rlp{4.8cm}lrrrrl", size="\\footnotesize")
+        row = [str(i), entry["label"], METRICS[entry["metric"]], entry.get("provenance", "stated"),
+               f"{float(entry['value']):.{digits}f}", f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if std else ""),
+               f"{v['diff']:+.{digits}f}", f"{v['noise']:.{digits}f}", VERDICT_WORDS[v["verdict"]]]
+        if any_ablation:
+            a = v["ablation"]
+            row.append(f"{a['ours'][0]:.{digits}f}" + (f" ± {a['ours'][1]:.{digits}f}" if a["ours"][1] else "")
+                       if a else "")
+        if v["verdict"] != "noise":
+            flagged.add(len(rows))
+        rows.append(row)
+    header = ["#", "setting", "metric", "basis", "published", "workbook", "diff", "noise", "verdict"] + \
+             (["inferred"] if any_ablation else [])
+    table = tabular(header, rows, "Published numbers (SPEC.md) beside this build's, grouped by report; basis: how "
+                    "the setting was fixed (stated by the report, a named default, or inferred); workbook: mean ± std "
+                    "over seeds under the stated settings" + ("; inferred: the measured inferred ablation" if any_ablation else ""),
+                    "reproduction", align="rp{3.9cm}lllrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
+                    flagged=flagged)
     return table, gaps
 
 
-def run_table(records: dict) -> str:
-    """Each run: configuration digests, seeds, epochs run (range), wall time."""
+def run_table(records: dict) -> Piece:
+    """Each run: configuration digests, seeds, epochs run (range), wall time, flagged variants."""
     rows = []
     for run, record in records.items():
         results = [r for rs in record["runs"].values() for r in rs]
         digests = sorted({r["digest"] for r in results})
         seeds = record["parameters"].get("seeds", [])
         epochs = [r["final"]["epochs_run"] for r in results]
-        rows.append([escape(run), f"\\texttt{{{digests[0]}}}" + (f" +{len(digests) - 1}" if len(digests) > 1 else "")
-                     if digests else "--", escape(",".join(map(str, seeds))) or "--",
-                     f"{min(epochs)}--{max(epochs)}" if epochs else "--", f"{record['wall_time']:.1f}"])
-    return tabular(["run", "config digest", "seeds", "epochs", "wall time (s)"], rows,
+        digest = "–"
+        if digests:
+            first, more = code(digests[0]), f" +{len(digests) - 1}" if len(digests) > 1 else ""
+            digest = Piece(str.__str__(first) + more, first.html + more, "digest")
+        rows.append([run.split("/")[-1], digest, ",".join(map(str, seeds)) or "–",
+                     f"{min(epochs)}–{max(epochs)}" if epochs else "–", f"{record['wall_time']:.1f}",
+                     str(len(flags(record))) if results else "–"])
+    return tabular(["run", "config digest", "seeds", "epochs", "wall time (s)", "flagged"], rows,
                    "Runs of this build: first configuration digest (+ how many more variants), seeds, "
-                   "epochs run, wall time", "runs")
+                   "epochs run, wall time, variants whose history a check flagged", "runs")
 
 
-def escape_markdown(text: str) -> str:
-    """Markdown for pandoc with Greek letters and ± as raw LaTeX math (the text font has no Greek).
-    ``\\ensuremath{..}``, not ``$..$``: pandoc ignores a closing $ followed by a digit ("$\\eta$0")."""
-    return "".join(f"\\ensuremath{{{_GREEK[ch].strip('$')}}}" if ch in _GREEK else ch for ch in text)
-
-
-def gradcheck_table(record: dict) -> str:
+def gradcheck_table(record: dict) -> Piece:
     """The six-entry gradient check (SPEC C) with the O(ε²) bound in the caption."""
     eps = record["parameters"]["eps_table"]
-    rows = [[escape(r["parameter"]), escape(str(tuple(r["index"]))), f"{r['numerical']:.8g}", f"{r['backprop']:.8g}",
+    rows = [[r["parameter"], str(tuple(r["index"])), f"{r['numerical']:.8g}", f"{r['backprop']:.8g}",
              f"{r['abs_diff']:.2e}"] for r in record["extra"]["table"]]
     worst = max(r["abs_diff"] for r in record["extra"]["table"])
-    return tabular(["parameter", "index", "numerical", "backprop", "abs.\\ diff"], rows,
+    return tabular(["parameter", "index", "numerical", "backprop", "abs. diff"], rows,
                    f"Central differences at ε = {eps:g} against backprop: largest difference {worst:.1e}, "
                    f"bound ε² = {eps ** 2:.0e}", record["run"].split("/")[-1], align="llrrr")
 

@@ -1,4 +1,6 @@
-"""The report's LaTeX pieces, the published-number comparison, and the smoke PDF itself."""
+"""The report's pieces (LaTeX and HTML), the published-number comparison, the history flags,
+the figures' one look, and the smoke PDF itself (the smoke HTML: test_report_html.py)."""
+import base64
 import json
 import math
 import os
@@ -7,9 +9,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
+from IPython.core.formatters import DisplayFormatter
 
-from helpers import experiment, report
+from helpers import experiment, plots, report
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "build" / "smoke"
@@ -20,10 +25,11 @@ def test_escape_turns_specials_into_text_and_greek_into_math():
     assert report.escape_markdown("η0 ± 1") == "\\ensuremath{\\eta}0 \\ensuremath{\\pm} 1"
 
 
-def test_number_formats_percent_loss_and_epochs():
-    assert report.number([0.97456, 0.0012], "test_acc") == "97.46 $\\pm$ 0.12"
+def test_number_formats_percent_loss_and_epochs_as_plain_text_escaped_per_export():
+    assert report.number([0.97456, 0.0012], "test_acc") == "97.46 ± 0.12"
     assert report.number([0.1234, 0.0], "test_loss") == "0.123"
-    assert report.number([31.0, 2.0], "epochs_run") == "31 $\\pm$ 2"
+    assert report.number([31.0, 2.0], "epochs_run") == "31 ± 2"
+    assert report.escape(report.number([0.97456, 0.0012], "test_acc")) == "97.46 $\\pm$ 0.12"
 
 
 def record(mean, std, n_test=2000, metric="test_acc"):
@@ -48,13 +54,13 @@ def test_loss_gap_uses_spread_plus_ten_percent():
 
 def test_published_file_is_valid_and_every_entry_names_a_known_metric():
     entries = experiment.published(ROOT / "report" / "published.yaml")
-    assert len(entries) >= 40 and {e["spec"] for e in entries} == set("ABDEF")
+    assert len(entries) >= 40 and {e["spec"][0] for e in entries} >= set("ABDEF")   # sections A-F (B1, B2...)
 
 
 def test_published_file_rejects_a_misspelt_key(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("- {spec: A, label: x, run: r, variant: v, metirc: test_acc, value: 1}\n")
-    with pytest.raises(ValueError, match=r"unknown keys \['metirc'\], missing \['metric'\]"):
+    with pytest.raises(ValueError, match=r"unknown keys \['metirc'\].*missing \[.*'metric'"):
         experiment.published(bad)
 
 
@@ -72,6 +78,180 @@ def test_data_facts_match_the_spec():
     assert facts["std"] == pytest.approx(0.31234834873571493, abs=1e-12)
     assert facts["set_mean"] == pytest.approx(0.1306604762738429, abs=1e-9)
     assert facts["set_std"] == pytest.approx(0.30810780385646264, abs=1e-9)
+
+
+# --- one notebook, two exports: every piece carries LaTeX and HTML; each exporter takes its own ---
+
+def mimetypes(obj) -> dict:
+    data, _ = DisplayFormatter().format(obj)
+    return data
+
+
+def test_a_piece_offers_latex_to_the_pdf_and_html_to_the_page_and_stays_a_string():
+    table = report.tabular(["variant", "test %"], ["Shi & co", ["L2 λ 0.01 <b>", "97.46 ± 0.12"]], "A & B", "t")
+    data = mimetypes(table)
+    assert {"text/latex", "text/html", "text/plain"} <= set(data) and data["text/plain"] == "<report table t>"
+    latex, page = data["text/latex"], data["text/html"]
+    assert "L2 $\\lambda$ 0.01 <b> & 97.46 $\\pm$ 0.12 \\\\" in latex and "\\caption{A \\& B}" in latex
+    assert "\\multicolumn{2}{l}{\\textbf{Shi \\& co}}" in latex and str(table) == latex
+    assert '<table class="booktabs" id="tab:t"><caption>A &amp; B</caption>' in page
+    assert "<td class=\"l\">L2 λ 0.01 &lt;b&gt;</td>" in page and '<th colspan="2">Shi &amp; co</th>' in page
+    assert "$" not in page and "\\" not in page
+
+
+def test_text_goes_to_latex_as_markdown_and_to_html_with_mathml():
+    text = report.text("λ is **small**: $\\sqrt{p(1-p)/n}$ ± 1")
+    data = mimetypes(text)
+    assert "text/latex" not in data and data["text/markdown"] == "\\ensuremath{\\lambda} is **small**: $\\sqrt{p(1-p)/n}$ \\ensuremath{\\pm} 1"
+    page = data["text/html"]
+    assert "<strong>small</strong>" in page and "λ" in page and "±" in page
+    assert "<math" in page and "<msqrt>" in page and "$" not in re.sub(r"<annotation.*?</annotation>", "", page)
+
+
+def test_abstract_links_the_reproduction_section_in_both_exports():
+    piece = report.abstract("**Smoke.** 92.04% see [the reproduction section](#reproduction), η 0.1")
+    assert piece.startswith("\\begin{abstract}\\textbf{Smoke.} 92.04\\%") and "\\hyperref[reproduction]" in piece
+    assert "\\ensuremath{\\eta} 0.1" in piece and piece.endswith("\\end{abstract}")
+    assert '<a href="#reproduction">' in piece.html and "<strong>Smoke.</strong>" in piece.html
+
+
+def history(holdout, train_loss=None, epochs=None):
+    n = len(holdout)
+    return {"epoch": list(range(epochs or n)), "train_loss": train_loss or list(np.linspace(0.7, 0.2, n)),
+            "holdout_loss": list(np.linspace(0.7, 0.3, n)), "holdout_acc": list(holdout),
+            "test_acc": list(holdout), "train_acc": list(holdout)}
+
+
+def test_diagnose_finds_divergence_chance_and_oscillation_and_leaves_healthy_runs_alone():
+    healthy = history(np.linspace(0.5, 0.97, 30))
+    assert plots.diagnose(healthy, chance=0.5) is None
+    wiggly = history(0.9 + 0.005 * (-1) ** np.arange(30))            # swings of 1 point: noise, not oscillation
+    assert plots.diagnose(wiggly, chance=0.5) is None
+    flat = history(np.full(30, 0.52))
+    assert plots.diagnose(flat, chance=0.5).startswith("never left chance (best 52.0%")
+    assert plots.diagnose(flat) is None                                # chance unknown: not judged
+    swinging = history(0.5 + 0.2 * (-1) ** np.arange(100))             # 2 vs 3, λ 0.1: 30% <-> 70% for 100 epochs
+    assert plots.diagnose(swinging, chance=0.5).startswith("oscillates at chance (hold-out accuracy 50% on average")
+    assert plots.diagnose(history(0.8 + 0.1 * (-1) ** np.arange(20)), chance=0.1).startswith("hold-out accuracy oscillates")
+    rising = history(np.linspace(0.5, 0.9, 10), train_loss=[0.69, 0.2, 0.15, 0.3, 1, 2, 4, 6, 8, 9])
+    assert plots.diagnose(rising) == "diverged (training loss rose from 0.69 to 9)"
+    broken = history(np.linspace(0.5, 0.9, 10))
+    broken["holdout_loss"][4] = float("nan")
+    assert plots.diagnose(broken) == "diverged (non-finite holdout loss from epoch 4)"
+
+
+def run_record(histories, digits=(2, 3)):
+    return {"run": "runs/01_logistic/r", "summary": {v: {"test_acc": [0.9, 0.0]} for v in histories},
+            "runs": {v: [{"config": {"digits": list(digits), "seed": seed}, "history": h} for seed, h in enumerate(hs)]
+                     for v, hs in histories.items()}}
+
+
+def test_flags_use_the_task_s_chance_and_name_the_seeds_when_not_all_are_flagged():
+    good, bad = history(np.linspace(0.5, 0.97, 30)), history(0.5 + 0.2 * (-1) ** np.arange(30))
+    record = run_record({"batch": [good, good], "l2 λ=0.1": [bad, bad], "l1 λ=0.1": [good, bad]})
+    flagged = report.flags(record)
+    assert set(flagged) == {"l2 λ=0.1", "l1 λ=0.1"}
+    assert flagged["l2 λ=0.1"].startswith("oscillates at chance") and flagged["l1 λ=0.1"].endswith("(seed 1)")
+    table = report.summary_table(record, ["test_acc"], "Sweep", label="sweep")
+    assert "oscillates at chance & " not in table and "& oscillates at chance \\\\" in table   # the row's flag column
+    assert "Flagged from the histories: oscillates at chance: l2 λ=0.1, l1 λ=0.1" in table.html
+    assert table.html.count('<tr class="flagged">') == 2
+
+
+def test_figure_embeds_the_png_prints_at_its_own_size_and_flags_in_the_caption(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
+    folder = tmp_path / "figures" / "runs" / "01_logistic" / "r"
+    folder.mkdir(parents=True)
+    ax = plots.weight_images([np.ones(784)] * 3)                       # a small figure: printed small, not blown up
+    plots.save(ax.figure, folder / "weights")
+    plt.close(ax.figure)
+    record = run_record({"l2 λ=0.1": [history(0.5 + 0.2 * (-1) ** np.arange(30))]})
+    piece = report.figure("runs/01_logistic/r", "weights", "Weights (λ)", record=record)
+    width = float(re.search(r"width=([0-9.]+)in", piece).group(1))
+    assert 1.5 < width < 3.5 and "{../figures/runs/01_logistic/r/weights.pdf}" in piece
+    assert "\\textbf{Flagged from the histories}: l2 $\\lambda$=0.1: oscillates at chance" in piece
+    src = re.search(r'src="data:image/png;base64,([^"]+)"', piece.html).group(1)
+    assert base64.b64decode(src) == (folder / "weights.png").read_bytes()
+    assert f"--print-width: {width:.2f}in" in piece.html and "<figcaption>Weights (λ). <strong>Flagged" in piece.html
+
+
+def test_verdict_is_noise_explained_by_a_measured_ablation_or_open():
+    def records(ours, ablation):
+        config = {"model": "softmax", "n_train": 20000, "n_test": 2000, "holdout": "first", "holdout_size": 0.1}
+        return {"r": {"run": "r", "summary": {"stated": {"test_acc": [ours, 0.0]}, "inferred": {"test_acc": [ablation, 0.0]}},
+                      "runs": {"stated": [{"config": config}], "inferred": [{"config": config}]}}}
+    entry = {"run": "r", "variant": "stated", "metric": "test_acc", "value": 93.0, "report": "Zhu & Guo",
+             "provenance": "inferred", "ablation": "inferred", "label": "x", "spec": "B"}
+    assert report.verdict(records(0.931, 0.90), entry)["verdict"] == "noise"
+    assert report.verdict(records(0.96, 0.931), entry)["verdict"] == "explained"
+    assert report.verdict(records(0.96, 0.90), entry)["verdict"] == "open"
+    assert report.verdict(records(0.96, 0.931), {**entry, "ablation": "never run"})["verdict"] == "open"
+    plain = {k: v for k, v in entry.items() if k not in ("report", "provenance", "ablation")}   # keys not there yet
+    both = [entry, plain]
+    assert report.reproduction_counts(records(0.96, 0.931), both) == {"noise": 0, "explained": 1, "open": 1}
+    assert report.reproduction_summary(records(0.96, 0.931), both) == (
+        "2 published numbers: 0 within noise under stated settings and named defaults, "
+        "1 explained by a measured inferred ablation, 1 open")
+    rows = report.reproduction_rows(records(0.96, 0.931), both)
+    assert [r["group"] for r in rows] == ["Zhu & Guo", "SPEC B"] and [r["provenance"] for r in rows] == ["inferred", "stated"]
+    assert rows[0]["ablation"]["mean"] == pytest.approx(93.1) and rows[1]["ablation"] is None
+    table, gaps = report.reproduction_table(records(0.96, 0.931), both)
+    assert [i for i, _ in gaps] == [1, 2] and "93.10" in table and "explained" in table and "inferred" in table.html
+
+
+def test_the_reproduction_figure_has_a_row_per_number_grouped_by_report():
+    rows = [{"group": g, "label": f"{i}. x", "published": 90.0, "mean": 90.0 + d, "std": 0.1, "noise": 1.0, "digits": 2,
+             "provenance": p, "verdict": v, "ablation": a}
+            for i, (g, d, p, v, a) in enumerate([("Shi", 0.5, "stated", "noise", None),
+                                                  ("Shi", 3.0, "inferred", "explained", {"mean": 90.2, "std": 0}),
+                                                  ("Aagaard", 40.0, "default", "open", None)], 1)]
+    ax = plots.reproduction(rows)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    texts = [t.get_text() for t in ax.texts]
+    assert labels == ["1. x", "2. x", "3. x"] and {"Shi", "Aagaard", "published", "workbook", "130.00 ± 0.10"} <= set(texts)
+    assert ax.get_xlim()[1] < 5 and ax.figure.get_size_inches()[0] == pytest.approx(plots.TEXT_WIDTH)
+    plt.close(ax.figure)
+
+
+# --- figures a reader can read: one type scale, fixed colours per series ---
+
+def test_every_figure_prints_at_most_the_text_width_with_one_type_scale(tmp_path):
+    with plots.style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))    # what the notebooks ask for
+    plots.curves(history(np.linspace(0.5, 0.9, 10)), "acc", ax=left, title="curves")
+    plots.save(fig, tmp_path / "wide")
+    assert fig.get_size_inches()[0] == pytest.approx(plots.TEXT_WIDTH)
+    weights = plots.weight_images([np.ones(784)] * 10, means=np.ones((784, 10)), title="weights")
+    plots.save(weights.figure, tmp_path / "weights")
+    assert weights.figure.get_size_inches()[0] <= plots.TEXT_WIDTH
+    assert weights.title.get_fontsize() == left.title.get_fontsize() == 10
+    assert left.xaxis.label.get_fontsize() == 9 and left.get_legend().get_texts()[0].get_fontsize() == 8
+    assert weights.get_xticklabels()[0].get_fontsize() == left.get_xticklabels()[0].get_fontsize() == 8
+    plt.close("all")
+
+
+def test_the_same_series_has_the_same_colour_in_every_figure():
+    h = history(np.linspace(0.5, 0.9, 10))
+    ax = plots.curves(h, "acc")
+    assert [line.get_color() for line in ax.lines] == [plots.SERIES["train"], plots.SERIES["holdout"], plots.SERIES["test"]]
+    runs = {"sigmoid, η 0.01, L2": h, "tanh, η 0.01, L2": h, "ReLU, η 0.01, L2": h}
+    first = plots.compare(runs, "loss", "holdout", dashed="train")
+    second = plots.compare(dict(reversed(list({"ReLU, η 0.1": h, "sigmoid, η 0.5": h, "tanh, η 0.1": h}.items()))), "acc")
+    colour = {line.get_label(): line.get_color() for a in (first, second) for line in a.lines if not line.get_label().startswith("_")}
+    assert colour["sigmoid, η 0.01, L2"] == colour["sigmoid, η 0.5"] == plots.SERIES["sigmoid"]
+    assert colour["ReLU, η 0.01, L2"] == colour["ReLU, η 0.1"] == plots.SERIES["relu"]
+    sweep = plots.colours([f"l2 λ={lam}" for lam in (0.1, 0.001, 0.01)])
+    assert len(set(sweep)) == 3 and sweep[1] == plots.colours(["l1 λ=0.001", "l1 λ=0.1"])[0]   # ordered by λ
+    assert plots.OKABE_ITO["blue"] == "#0072B2" and "#F0E442" not in plots.OKABE_ITO.values()
+    plt.close("all")
+
+
+def test_a_flagged_run_is_drawn_dotted_and_says_why_in_its_legend():
+    ax = plots.compare({"fine": history(np.linspace(0.5, 0.9, 30)), "bad": history(0.5 + 0.3 * (-1) ** np.arange(30))}, "acc", "holdout")
+    fine, bad = ax.lines
+    assert fine.get_linestyle() == "-" and bad.get_linestyle() == ":"
+    assert bad.get_label() == "bad [hold-out accuracy oscillates]"
+    plt.close(ax.figure)
 
 
 # --- the smoke report, compiled by `make pdf SCALE=smoke` (the LaTeX path on every change) ---
@@ -101,7 +281,9 @@ def test_smoke_pdf_holds_every_figure_and_table(smoke_pdf):
     _, tex, log = smoke_pdf
     figures = re.findall(r"\\includegraphics\[[^]]*\]\{\.\./figures/([^}]+)\}", tex)
     assert len(figures) >= 13 and all((SMOKE / "figures" / f).exists() for f in figures)
+    assert "report/reproduction.pdf" in figures, "the reproduction at a glance"
     tables = set(re.findall(r"\\label\{tab:([^}]+)\}", tex))
-    assert {"reproduction", "runs", "gradcheck", "momentum", "regularisation", "activations", "softmax"} <= tables
-    results = json.loads((SMOKE / "build" / "results" / "momentum.json").read_text())
-    assert report.number(results["summary"]["classic, γ 0.9, η 0.01"]["test_acc"], "test_acc") in tex
+    assert {"reproduction", "runs"} <= tables and len(tables) >= 8
+    momentum = json.loads(sorted((SMOKE / "build" / "results").glob("**/04_momentum/*.json"))[0].read_text())
+    numbers = [report.escape(report.number(s["test_acc"], "test_acc")) for s in momentum["summary"].values()]
+    assert any(n in tex for n in numbers), "the momentum table's numbers come from its results file"
