@@ -1,17 +1,30 @@
-"""``make bench``: seconds per epoch of the helpers' training loop beside this machine's GEMM floor.
+"""``make bench``: how fast the fits run here, as figures and ratios measured in one run.
 
-The floor is the time numpy's matmul alone needs for the matrix products one epoch of
-the 784-128-10 network performs (batch 128, 48,000 images, float32): per batch
-X·W1, A·W2, Aᵀ·δ2, δ2·W2ᵀ and Xᵀ·δ1 (no input gradient), into preallocated outputs.
-Everything is timed as the best of several repeats (the least disturbed run). Figures and
-ratios are printed; nothing is asserted (speed is not a test).
+Printed (nothing is asserted: speed is not a test):
+  - the MLP epoch (784-128-10, batch 128, 48,000 images, float32, no evaluation) against the
+    single-thread GEMM floor: the time numpy's matmul alone needs, on one thread, for the
+    products that epoch performs (per batch X·W1, A·W2, Aᵀ·δ2, δ2·W2ᵀ, Xᵀ·δ1);
+  - that epoch as ``fit`` runs it (BLAS pinned to one thread) and under numpy's default
+    threads, each on a quiet machine and with one core kept busy by another process;
+  - a batch of fits on a local Dask cluster with 1 worker and with 2 (the speed-up);
+  - the full build's estimate: the fits' compute time recorded in this build's results
+    (build/results/, if `make report` ran) over the workers, plus the measured notebook overhead.
+Every time is the best of several interleaved repeats (this is a shared virtual machine).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .config import Config
 from .data import load
@@ -58,39 +71,102 @@ def epoch_runner(config: Config, x, y):
     return lambda: run_epoch(model, params, state, grads, x, y, config, rng, 0, 0)
 
 
+def pinned(fn):
+    """``fn`` with BLAS on one thread, as ``train.fit`` runs it."""
+    def run():
+        with threadpool_limits(limits=1, user_api="blas"):
+            fn()
+    return run
+
+
+@contextmanager
+def one_core_busy():
+    """Another process spinning on one core for the duration."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def fits_on_workers(workers: int, jobs: list) -> float:
+    """Wall time of ``jobs`` on a fresh local cluster with ``workers`` processes (cache bypassed)."""
+    from distributed import Client, LocalCluster
+    from . import engine
+    with tempfile.TemporaryDirectory() as cache, LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                              processes=True, dashboard_address=None) as cluster, \
+            Client(cluster):
+        os.environ["WORKBOOK_CACHE"] = cache
+        engine.run(jobs[:workers], log=lambda *_: None)            # warm-up: workers load the data
+        os.environ["WORKBOOK_CACHE"] = cache + "/timed"
+        start = time.perf_counter()
+        engine.run(jobs, log=lambda *_: None)
+        return time.perf_counter() - start
+
+
+def build_compute(root: Path) -> tuple[float, int]:
+    """(seconds of fitting recorded in the full build's results, number of fits)."""
+    total, count = 0.0, 0
+    for path in (root / "build" / "results" / "runs").rglob("*.json"):
+        for results in json.loads(path.read_text()).get("runs", {}).values():
+            for r in results:
+                total, count = total + r["wall_time"], count + 1
+    return total, count
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--fits", type=int, default=8, help="fits in the 1-vs-2-worker comparison")
     args = parser.parse_args(argv)
+    os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
+    os.environ["WORKBOOK_ENGINE"] = "dask"
 
-    load_time = best_of(args.repeats, lambda: (load("mnist", "train"), load("mnist", "test")))
     images, labels = load("mnist", "train", flatten=True)
-    x60 = (images / np.float32(255)).astype(np.float32)
-    x48, y48 = x60[:48000], labels[:48000]
-
+    x48, y48 = (images[:48000] / np.float32(255)).astype(np.float32), labels[:48000]
     floor_run, flops = gemm_floor(48000, 128)
     net = Config(model="mlp", hidden=(128,), activation="tanh", optimizer="momentum", momentum=0.9,
                  lr=0.01, batch_size=128, progress=False)
-    soft = Config(model="softmax", lr=0.05, batch_size=128, progress=False)
-    runs = {"floor": floor_run, "net": epoch_runner(net, x48, y48), "soft": epoch_runner(soft, x60, labels)}
+    epoch = epoch_runner(net, x48, y48)
+    runs = {"floor": pinned(floor_run), "pinned": pinned(epoch), "default": epoch}
     for run in runs.values():
         run()  # warm-up: allocations, BLAS threads
-    # Interleaved repeats, best of each: the floor and the loop see the same machine state
-    # (this is a shared virtual machine whose speed drifts from second to second).
-    best = dict.fromkeys(runs, float("inf"))
-    for _ in range(args.repeats):
-        for name, run in runs.items():
-            best[name] = min(best[name], best_of(1, run))
-    floor, t_net, t_soft = best["floor"], best["net"], best["soft"]
+    best = {}
+    for busy in (False, True):
+        with one_core_busy() if busy else _nothing():
+            for _ in range(args.repeats):   # interleaved: each sees the same machine state
+                for name, run in runs.items():
+                    best[name, busy] = min(best.get((name, busy), float("inf")), best_of(1, run))
 
-    print(f"machine: numpy {np.__version__}, float32")
-    print(f"load cached MNIST (train+test, verified)   {load_time:7.3f} s   (target <= 0.5 s)")
-    print(f"GEMM floor, 784-128-10 epoch               {floor:7.3f} s   "
-          f"({flops / 1e9:.1f} GFLOP at {flops / floor / 1e9:.0f} GFLOP/s)")
-    print(f"helpers mlp epoch (48,000 / batch 128)     {t_net:7.3f} s   "
-          f"= {t_net / floor:.2f} x floor (target <= 1.5 x), {flops / t_net / 1e9:.0f} GFLOP/s achieved, "
-          f"{floor / t_net:.0%} of floor")
-    print(f"helpers softmax epoch (60,000 / batch 128) {t_soft:7.3f} s   (target <= 0.06 s)")
+    jobs = [(net.replace(n_train=12000, holdout="first", holdout_size=0.1, epochs=3, seed=s),)
+            for s in range(args.fits)]
+    one = fits_on_workers(1, jobs)
+    two = fits_on_workers(2, jobs)
+
+    floor = best["floor", False]
+    print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}, float32")
+    print(f"GEMM floor, one thread, 784-128-10 epoch    {floor:7.3f} s   ({flops / 1e9:.1f} GFLOP at "
+          f"{flops / floor / 1e9:.0f} GFLOP/s)")
+    for busy in (False, True):
+        where = "one core busy" if busy else "quiet machine"
+        p, d = best["pinned", busy], best["default", busy]
+        print(f"mlp epoch, {where:14s} as fit runs it {p:7.3f} s = {p / floor:.2f} x floor;  "
+              f"numpy's default threads {d:7.3f} s = {d / p:.2f} x pinned")
+    print(f"{args.fits} fits on 1 worker {one:6.1f} s, on 2 workers {two:6.1f} s: speed-up {one / two:.2f} x")
+    compute, count = build_compute(Path(__file__).resolve().parent.parent)
+    if count:
+        workers = os.cpu_count() or 1
+        print(f"full build: {count} fits took {compute / 60:.1f} min of compute; on {workers} workers at the "
+              f"speed-up above that is about {compute / (one / two) / 60:.1f} min of fitting")
+    else:
+        print("full build: no full-scale results yet (make report), so no estimate")
+
+
+@contextmanager
+def _nothing():
+    yield
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ def write_stamps(files, scale: str, out: Path) -> None:
         except ParameterFileError:
             target.unlink(missing_ok=True)
             continue
-        _write_if_changed(target, json.dumps(values, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        _write_if_changed(target, json.dumps(values, indent=1, ensure_ascii=False) + "\n")
 
 
 def main(argv=None) -> int:
@@ -227,7 +227,7 @@ def main(argv=None) -> int:
             write_stamps(args.files, args.scale, Path(args.out))
         elif args.command == "params":
             values = effective(args.file, args.scale)
-            _write_if_changed(Path(args.out), json.dumps(values, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+            _write_if_changed(Path(args.out), json.dumps(values, indent=1, ensure_ascii=False) + "\n")
             print(f"runs: {args.out} written; the run itself did not start (rerun make)", file=sys.stderr)
             return 1
         else:

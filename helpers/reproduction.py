@@ -1,0 +1,107 @@
+"""The reproduction: every published number beside this build's, each with a measured verdict.
+
+Interface:
+    rows = compare_all(records, entries, n_test)   # one Row per published entry (published.py)
+    counts(rows)          # {"rows", "within", "explained", "open"}
+    summary_line(rows)    # "53 rows: 40 within noise under stated settings and named defaults; ..."
+    gradcheck_rows(published_tables, eps)          # the reports' gradient-check tables against their bound
+
+A row is *within noise* when the build's result under the report's stated settings and named
+defaults is within the noise band of the published number; else *explained* when the entry's
+inferred ablation (a variant of the same run) is within the band; else *open*. The band:
+accuracies in percentage points, twice the combined standard error of one published run on
+our test-set size (binomial, sqrt(p(1-p)/n)) and of our spread over seeds; losses and epoch
+counts, twice our spread plus 10 % of the published value; facts about the data, 1e-9.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+EXACT = ("first_mean", "first_std")   # facts about the data files: no noise
+
+
+class Row(NamedTuple):
+    entry: dict
+    ours: tuple            # (mean, std) in the published number's units (accuracies in %)
+    diff: float
+    noise: float
+    within: bool
+    ablation: dict | None  # {"ours", "diff", "within"} of the inferred variant, when the entry names one
+    verdict: str           # "within noise" | "explained" | "open"
+
+
+def _in_units(mean_std, metric: str) -> tuple:
+    mean, std = mean_std
+    return (100 * mean, 100 * std) if metric.endswith("acc") else (float(mean), float(std))
+
+
+def noise_band(value: float, std: float, metric: str, n_test: int | None) -> float:
+    if metric in EXACT:
+        return 1e-9
+    if metric.endswith("acc"):
+        p = min(max(value / 100, 0.0), 1.0)
+        return 2 * math.hypot(100 * math.sqrt(p * (1 - p) / n_test), std)
+    return 2 * std + 0.1 * abs(value)
+
+
+def _measure(summary: dict, variant: str, entry: dict, n_test: int | None) -> dict:
+    metric, value = entry["metric"], float(entry["value"])
+    if variant not in summary or metric not in summary[variant]:
+        raise KeyError(f"{entry['run']}: no {metric} for variant {variant!r} (variants: {', '.join(summary)}); "
+                       "fix report/published.yaml or the run's parameter file")
+    mean, std = _in_units(summary[variant][metric], metric)
+    noise = noise_band(value, std, metric, n_test)
+    return {"ours": (mean, std), "diff": mean - value, "noise": noise, "within": abs(mean - value) <= noise}
+
+
+def compare(record: dict, entry: dict, n_test: int | None) -> Row:
+    """One published number beside the run's result (and its inferred ablation's, if named)."""
+    main = _measure(record["summary"], entry["variant"], entry, n_test)
+    ablation = _measure(record["summary"], entry["ablation"], entry, n_test) if entry.get("ablation") else None
+    verdict = "within noise" if main["within"] else "explained" if ablation and ablation["within"] else "open"
+    return Row(entry, main["ours"], main["diff"], main["noise"], main["within"],
+               ablation and {k: ablation[k] for k in ("ours", "diff", "within")}, verdict)
+
+
+def compare_all(records: dict, entries: list[dict], n_test) -> list[Row]:
+    """``n_test(record, variant) -> int``: the test-set size a record's variant was scored on."""
+    rows = []
+    for entry in entries:
+        if entry["run"] not in records:
+            raise KeyError(f"report/published.yaml cites run {entry['run']!r}, which this build does not have")
+        record = records[entry["run"]]
+        size = n_test(record, entry["variant"]) if entry["metric"].endswith("acc") else None
+        rows.append(compare(record, entry, size))
+    return rows
+
+
+def counts(rows: list[Row]) -> dict:
+    return {"rows": len(rows), "within": sum(r.verdict == "within noise" for r in rows),
+            "explained": sum(r.verdict == "explained" for r in rows), "open": sum(r.verdict == "open" for r in rows)}
+
+
+def summary_line(rows: list[Row]) -> str:
+    c = counts(rows)
+    return (f"{c['rows']} rows: {c['within']} within noise under stated settings and named defaults; "
+            f"{c['explained']} explained by a measured inferred ablation; {c['open']} open.")
+
+
+# --- the reports' gradient-check tables (SPEC C) -------------------------------------------------
+
+def gradcheck_rows(tables: dict, eps: float) -> list[dict]:
+    """Each published entry with its |numerical - backprop| recomputed and judged against the
+    report's own bound ε²; ``printed`` (a difference the report printed) is checked too."""
+    bound = eps ** 2
+    out = []
+    for report, entries in tables.items():
+        for e in entries:
+            diff = abs(float(e["numerical"]) - float(e["backprop"]))
+            row = {"report": report, "entry": e["entry"], "numerical": float(e["numerical"]),
+                   "backprop": float(e["backprop"]), "diff": diff, "passes": diff <= bound,
+                   "same_sign": (float(e["numerical"]) >= 0) == (float(e["backprop"]) >= 0)}
+            if "printed" in e:
+                row["printed"] = float(e["printed"])
+                row["printed_matches"] = math.isclose(float(e["printed"]), diff, rel_tol=0.05)
+            out.append(row)
+    return out

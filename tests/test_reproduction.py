@@ -1,0 +1,72 @@
+"""Verdicts on the published numbers, and the published files themselves (issue 11)."""
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import published, reproduction
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def record(summary):
+    return {"run": "r", "summary": summary}
+
+
+def entry(**changes):
+    return {"run": "r", "variant": "v", "metric": "test_acc", "value": 93.0, "report": "Shi", "provenance": "stated",
+            **changes}
+
+
+def test_accuracy_band_is_binomial_and_seed_noise():
+    row = reproduction.compare(record({"v": {"test_acc": [0.935, 0.002]}}), entry(), 2000)
+    assert row.noise == pytest.approx(2 * math.hypot(100 * math.sqrt(0.93 * 0.07 / 2000), 0.2))
+    assert row.diff == pytest.approx(0.5) and row.within and row.verdict == "within noise"
+
+
+def test_a_gap_is_explained_only_by_an_ablation_within_the_band():
+    summary = {"v": {"test_acc": [0.96, 0.0]}, "v (inferred)": {"test_acc": [0.931, 0.0]}}
+    row = reproduction.compare(record(summary), entry(ablation="v (inferred)"), 10000)
+    assert (row.within, row.ablation["within"], row.verdict) == (False, True, "explained")
+    summary["v (inferred)"]["test_acc"] = [0.99, 0.0]
+    assert reproduction.compare(record(summary), entry(ablation="v (inferred)"), 10000).verdict == "open"
+
+
+def test_loss_and_epoch_band_is_spread_plus_ten_percent():
+    row = reproduction.compare(record({"v": {"epochs_run": [23.0, 1.0]}}), entry(metric="epochs_run", value=20), None)
+    assert row.noise == pytest.approx(2 * 1.0 + 2.0) and row.within
+
+
+def test_summary_line_counts_each_verdict():
+    rows = [reproduction.compare(record({"v": {"test_acc": [a, 0.0]}, "v (inferred)": {"test_acc": [0.93, 0.0]}}),
+                                 entry(ablation="v (inferred)"), 10000) for a in (0.93, 0.99, 0.931)]
+    assert reproduction.summary_line(rows) == ("3 rows: 2 within noise under stated settings and named defaults; "
+                                               "1 explained by a measured inferred ablation; 0 open.")
+
+
+def test_the_published_gradient_check_tables_judged_by_their_own_bound():
+    tables = yaml.safe_load((ROOT / "report" / "gradcheck_published.yaml").read_text())
+    rows = reproduction.gradcheck_rows(tables, 1e-2)
+    shi_fails = [r["entry"] for r in rows if r["report"] == "Shi" and not r["passes"]]
+    assert shi_fails == ["hidden bias", "input→hidden weight 1", "input→hidden weight 2"]
+    assert all(r["passes"] for r in rows if r["report"] == "Lim & Chen")
+    printed = [r for r in rows if "printed" in r]
+    assert len(printed) == 1 and not printed[0]["printed_matches"]
+    assert printed[0]["diff"] == pytest.approx(1.1185e-9, rel=1e-3)
+
+
+def test_every_published_entry_names_its_report_provenance_and_an_inferred_ablation():
+    entries = published.published()
+    assert len(entries) >= 50
+    assert {e["report"] for e in entries} == {"Zhu & Guo", "Zhu & Guo (early)", "Aagaard", "Shi", "Lim & Chen"}
+    assert {e["provenance"] for e in entries} <= {"stated", "default"}
+    assert all("inferred" in e["ablation"] for e in entries if "ablation" in e)
+
+
+def test_published_rejects_an_ablation_not_labelled_inferred(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("- {spec: A, report: Shi, label: x, run: r, variant: v, metric: test_acc, value: 1, "
+                   "provenance: stated, ablation: v2}\n")
+    with pytest.raises(ValueError, match="an ablation's variant name says it is inferred"):
+        published.published(bad)
