@@ -296,10 +296,11 @@ def gradcheck_table(rows, ax=None, title=None):
 # --- the reproduction at a glance ---
 
 VERDICTS = {"noise": ("within noise", OKABE_ITO["blue"]),
-            "explained": ("explained by a measured ablation", OKABE_ITO["orange"]),
+            "explained": ("explained by an ablation", OKABE_ITO["orange"]),
             "open": ("open gap", OKABE_ITO["vermillion"])}
 PROVENANCE_MARKERS = {"stated": ("o", "stated settings"), "default": ("s", "named default"),
                       "inferred": ("D", "inferred setting")}
+ABLATION_MARKER = "D"   # hollow: an inferred ablation's result, joined to the stated one by a dotted line
 X_LIMIT = 4.0   # noise bands shown either side of the published value; further points sit at the edge
 
 
@@ -308,8 +309,8 @@ def reproduction(rows: list[dict], ax=None, label_width: int = 48):
     an error bar, at its distance from the published value in noise bands ((ours − published) /
     noise), so the grey band [−1, 1] is "within noise" for every metric; the numbers themselves
     (published, workbook) in the right margin. Marker: provenance (stated ●, default ■, inferred ◆);
-    colour: verdict (within noise, explained by a measured ablation, open); an ablation's result,
-    when measured, as a hollow marker joined to the stated one.
+    colour: verdict (within noise, explained by a measured ablation, open); an inferred ablation's
+    result, when measured, as a hollow diamond joined to the stated one by a dotted line.
 
     ``rows``: dicts with ``group``, ``label``, ``published``, ``mean``, ``std``, ``noise``,
     ``digits``, ``provenance``, ``verdict`` ("noise" | "explained" | "open") and optional
@@ -345,7 +346,7 @@ def reproduction(rows: list[dict], ax=None, label_width: int = 48):
                 if row.get("ablation"):
                     za = float(np.clip(_band(row["ablation"]["mean"], row), -X_LIMIT, X_LIMIT))
                     ax.plot([np.clip(z, -X_LIMIT, X_LIMIT), za], [y, y], color=colour, lw=0.8, ls=":", zorder=2)
-                    ax.plot(za, y, marker, mfc="white", mec=colour, ms=4.5, zorder=3)
+                    ax.plot(za, y, ABLATION_MARKER, mfc="white", mec=colour, ms=4.5, zorder=3)
                 ticks.append(y)
                 labels.append(textwrap.shorten(row["label"], label_width, placeholder="…"))
                 d = row["digits"]
@@ -369,11 +370,19 @@ def reproduction(rows: list[dict], ax=None, label_width: int = 48):
         ax.grid(False)
         ax.set_xlabel("workbook − published, in noise bands (grey: within noise)")
         verdicts = [plt.Line2D([], [], ls="", marker="o", color=c, label=text) for text, c in VERDICTS.values()]
+        present = {row.get("provenance", "stated") for row in rows}
         kinds = [plt.Line2D([], [], ls="", marker=m, mfc="0.45", mec="0.45", label=text)
-                 for m, text in PROVENANCE_MARKERS.values()]
+                 for key, (m, text) in PROVENANCE_MARKERS.items() if key in present]
+        if any(row.get("ablation") for row in rows):
+            kinds.append(plt.Line2D([], [], ls=":", lw=0.8, marker=ABLATION_MARKER, mfc="white", mec="0.45",
+                                    color="0.45", label="inferred ablation"))
+        columns = max(len(verdicts), len(kinds))
+        blank = plt.Line2D([], [], ls="", label=" ")
+        verdicts += [blank] * (columns - len(verdicts))
+        kinds += [blank] * (columns - len(kinds))
         handles = [h for pair in zip(verdicts, kinds) for h in pair]   # filled by column: one row each
-        ax.figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncol=3, frameon=False,
-                         handletextpad=0.3, columnspacing=1.2)
+        ax.figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncol=columns, frameon=False,
+                         handletextpad=0.3, columnspacing=1.0)
     return ax
 
 

@@ -269,8 +269,9 @@ def flag_note(flagged: dict) -> str:
 # --- numbers and tables ---
 
 def _digits(metric: str) -> int:
-    """Decimals shown: accuracies in percent 2, epoch counts 0, losses and norms 3."""
-    return 2 if metric.endswith("acc") else 0 if metric in ("epochs_run", "best_epoch") else 3
+    """Decimals shown: accuracies in percent 2, epoch counts 0, facts about the data 6, losses and norms 3."""
+    return 2 if metric.endswith("acc") else 0 if metric in ("epochs_run", "best_epoch") else \
+        6 if metric.startswith("first_") else 3
 
 
 def number(mean_std, metric: str) -> str:
@@ -325,6 +326,7 @@ def compare(records: dict, entry: dict) -> dict:
 
 
 VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "open": "open"}
+_VERDICT_KEYS = {"within noise": "noise", "noise": "noise", "explained": "explained", "open": "open"}
 
 
 def verdict(records: dict, entry: dict) -> dict:
@@ -340,82 +342,105 @@ def verdict(records: dict, entry: dict) -> dict:
     return {**c, "verdict": kind, "ablation": ablation}
 
 
+def _measured(source, entries=None) -> list[dict]:
+    """The published numbers beside this build's, one dict each {entry, ours, diff, noise, gap,
+    verdict ("noise" | "explained" | "open"), ablation {ours} | None}: from ``(records, entries)``
+    (``verdict`` here), or from rows already measured (helpers.reproduction's ``Row``s, whose
+    verdicts are then shown as they are: one judgement, drawn and tabulated)."""
+    if entries is not None:
+        return [{"entry": entry, **verdict(source, entry)} for entry in entries]
+    rows = []
+    for row in source:
+        get = row._asdict() if hasattr(row, "_asdict") else dict(row)
+        kind = _VERDICT_KEYS[get["verdict"]]
+        rows.append({"entry": get["entry"], "ours": tuple(get["ours"]), "diff": get["diff"], "noise": get["noise"],
+                     "gap": kind != "noise", "verdict": kind,
+                     "ablation": {"ours": tuple(get["ablation"]["ours"])} if get.get("ablation") else None})
+    return rows
+
+
 def _group(entry: dict) -> str:
     return entry.get("report") or f"SPEC {entry['spec']}"
 
 
-def reproduction_rows(records: dict, entries: list[dict]) -> list[dict]:
-    """What plots.reproduction draws: one dict per published number (entries' order, numbered)."""
+def reproduction_rows(source, entries=None) -> list[dict]:
+    """What plots.reproduction draws: one dict per published number (entries' order, numbered).
+    ``source``: records (with ``entries``) or measured rows (see ``_measured``)."""
     rows = []
-    for i, entry in enumerate(entries, 1):
-        v = verdict(records, entry)
+    for i, m in enumerate(_measured(source, entries), 1):
+        entry = m["entry"]
         rows.append({"group": _group(entry), "label": f"{i}. {entry['label']} · {METRICS[entry['metric']]}",
-                     "published": float(entry["value"]), "mean": v["ours"][0], "std": v["ours"][1],
-                     "noise": v["noise"], "digits": _digits(entry["metric"]),
-                     "provenance": entry.get("provenance", "stated"), "verdict": v["verdict"],
-                     "ablation": {"mean": v["ablation"]["ours"][0], "std": v["ablation"]["ours"][1]}
-                     if v["ablation"] else None})
+                     "published": float(entry["value"]), "mean": m["ours"][0], "std": m["ours"][1],
+                     "noise": m["noise"], "digits": _digits(entry["metric"]),
+                     "provenance": entry.get("provenance", "stated"), "verdict": m["verdict"],
+                     "ablation": {"mean": m["ablation"]["ours"][0], "std": m["ablation"]["ours"][1]}
+                     if m["ablation"] else None})
     return rows
 
 
-def reproduction_counts(records: dict, entries: list[dict]) -> dict:
+def reproduction_counts(source, entries=None) -> dict:
     counts = {kind: 0 for kind in VERDICT_WORDS}
-    for entry in entries:
-        counts[verdict(records, entry)["verdict"]] += 1
+    for m in _measured(source, entries):
+        counts[m["verdict"]] += 1
     return counts
 
 
-def reproduction_summary(records: dict, entries: list[dict]) -> str:
-    """The one line: N rows; within noise under stated settings and named defaults; explained by a
-    measured inferred ablation; open."""
-    c = reproduction_counts(records, entries)
-    return (f"{len(entries)} published numbers: {c['noise']} within noise under stated settings and named "
+def reproduction_summary(source, entries=None) -> str:
+    """The one line: N numbers; within noise under stated settings and named defaults; explained
+    by a measured inferred ablation; open."""
+    c = reproduction_counts(source, entries)
+    n = sum(c.values())
+    return (f"{n} published numbers: {c['noise']} within noise under stated settings and named "
             f"defaults, {c['explained']} explained by a measured inferred ablation, {c['open']} open")
 
 
-def reproduction_figure(records: dict, entries: list[dict], name: str = "reproduction") -> Piece:
-    """The reproduction at a glance (plots.reproduction), saved as figures/report/<name>.pdf|png."""
+def reproduction_figure(source, entries=None, name: str = "reproduction") -> Piece:
+    """The reproduction at a glance (plots.reproduction), saved as figures/report/<name>.pdf|png.
+    ``source``: records (with ``entries``) or measured rows (helpers.reproduction.compare_all)."""
     import matplotlib.pyplot as plt
-    ax = plots.reproduction(reproduction_rows(records, entries))
+    measured = _measured(source, entries)
+    ax = plots.reproduction(reproduction_rows(measured))
     plots.save(ax.figure, output_root() / "figures" / "report" / name)
     plt.close(ax.figure)
-    return figure("report", name, f"The reproduction at a glance: {reproduction_summary(records, entries)}. "
+    return figure("report", name, f"The reproduction at a glance: {reproduction_summary(measured)}. "
                   "One row per published number, grouped by report: the workbook's mean ± std over seeds at its "
                   "distance from the published value in noise bands (grey: within noise); colour: the verdict; "
-                  "marker: how the setting was fixed (stated, named default, inferred); a hollow marker joined by a "
+                  "marker: how the setting was fixed (stated, named default); a hollow diamond joined by a "
                   "dotted line: the measured inferred ablation. The numbers are in the table below.")
 
 
-def reproduction_table(records: dict, entries: list[dict]) -> tuple[Piece, list[tuple[int, dict]]]:
-    """The SPEC numbers beside ours, grouped by report; returns (table, [(row number, entry) for
-    each number beyond noise under its stated settings])."""
+def reproduction_table(source, entries=None) -> tuple[Piece, list[tuple[int, dict]]]:
+    """The published numbers beside ours, grouped by report; returns (table, [(row number, entry)
+    for each number beyond noise under its stated settings]). ``source``: as reproduction_figure."""
+    measured = _measured(source, entries)
     rows, gaps, group, flagged = [], [], None, set()
-    any_ablation = any(e.get("ablation") for e in entries)
-    for i, entry in enumerate(entries, 1):
+    any_ablation = any(m["ablation"] for m in measured)
+    for i, m in enumerate(measured, 1):
+        entry = m["entry"]
         if _group(entry) != group:
             group = _group(entry)
             rows.append(group)
-        v = verdict(records, entry)
-        mean, std = v["ours"]
+        mean, std = m["ours"]
         digits = _digits(entry["metric"])
-        if v["gap"]:
+        if m["gap"]:
             gaps.append((i, entry))
         row = [str(i), entry["label"], METRICS[entry["metric"]], entry.get("provenance", "stated"),
                f"{float(entry['value']):.{digits}f}", f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if std else ""),
-               f"{v['diff']:+.{digits}f}", f"{v['noise']:.{digits}f}", VERDICT_WORDS[v["verdict"]]]
+               f"{m['diff']:+.{digits}f}", f"{m['noise']:.{digits}f}", VERDICT_WORDS[m["verdict"]]]
         if any_ablation:
-            a = v["ablation"]
+            a = m["ablation"]
             row.append(f"{a['ours'][0]:.{digits}f}" + (f" ± {a['ours'][1]:.{digits}f}" if a["ours"][1] else "")
                        if a else "")
-        if v["verdict"] != "noise":
+        if m["verdict"] != "noise":
             flagged.add(len(rows))
         rows.append(row)
     header = ["#", "setting", "metric", "basis", "published", "workbook", "diff", "noise", "verdict"] + \
              (["inferred"] if any_ablation else [])
     table = tabular(header, rows, "Published numbers (SPEC.md) beside this build's, grouped by report; basis: how "
-                    "the setting was fixed (stated by the report, a named default, or inferred); workbook: mean ± std "
-                    "over seeds under the stated settings" + ("; inferred: the measured inferred ablation" if any_ablation else ""),
-                    "reproduction", align="rp{3.9cm}lllrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
+                    "the setting was fixed (stated by the report, or a named default where it is silent); workbook: "
+                    "mean ± std over seeds under those settings" + ("; inferred: the measured inferred ablation"
+                                                                    if any_ablation else ""),
+                    "reproduction", align="rp{3.6cm}lllrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
                     flagged=flagged)
     return table, gaps
 

@@ -199,6 +199,21 @@ def test_verdict_is_noise_explained_by_a_measured_ablation_or_open():
     assert [i for i, _ in gaps] == [1, 2] and "93.10" in table and "explained" in table and "inferred" in table.html
 
 
+def test_rows_measured_by_helpers_reproduction_are_drawn_and_tabulated_as_judged():
+    from helpers import reproduction
+    config = {"model": "softmax"}
+    record = {"run": "r", "summary": {"stated": {"test_acc": [0.96, 0.0]}, "inferred": {"test_acc": [0.931, 0.0]}},
+              "runs": {"stated": [{"config": config}], "inferred": [{"config": config}]}}
+    entry = {"run": "r", "variant": "stated", "metric": "test_acc", "value": 93.0, "report": "Shi",
+             "provenance": "default", "ablation": "inferred", "label": "x", "spec": "D"}
+    rows = [reproduction.compare(record, entry, 2000), reproduction.compare(record, {**entry, "value": 96.0}, 2000)]
+    assert report.reproduction_counts(rows) == {"noise": 1, "explained": 1, "open": 0}
+    drawn = report.reproduction_rows(rows)
+    assert [r["verdict"] for r in drawn] == ["explained", "noise"] and drawn[0]["ablation"]["mean"] == pytest.approx(93.1)
+    table, gaps = report.reproduction_table(rows)
+    assert [i for i, _ in gaps] == [1] and "explained" in table and "within noise" in table
+
+
 def test_the_reproduction_figure_has_a_row_per_number_grouped_by_report():
     rows = [{"group": g, "label": f"{i}. x", "published": 90.0, "mean": 90.0 + d, "std": 0.1, "noise": 1.0, "digits": 2,
              "provenance": p, "verdict": v, "ablation": a}
