@@ -74,7 +74,9 @@ class Config:
     # --- early stopping ---
     early_stopping: str | None = None   # None; "best": `patience` epochs without a new best;
                                         # "rise": the metric worsens `patience` epochs in a row
-    monitor: str = "holdout_loss"       # "holdout_loss" or "holdout_acc" (lower loss / higher accuracy is better;
+    monitor: str = "holdout_loss"       # "holdout_loss", "holdout_acc" or "holdout_objective" (the training
+                                        # objective on the hold-out set: its data term reduced as `reduction`
+                                        # plus the penalty); lower loss / higher accuracy is better;
                                         # "rise" counts epochs *worse* than the previous one: a falling accuracy)
     patience: int = 3                   # epochs, see early_stopping (1: stop at the first worse epoch)
     restore: str | None = None          # the weights fit returns: None: the best monitored epoch's with early
@@ -171,7 +173,7 @@ def _check(c: Config) -> None:
     _one_of(c, "optimizer", optim.OPTIMIZERS)
     _one_of(c, "anneal_per", ("step", "epoch"))
     _one_of(c, "early_stopping", (None, "best", "rise"))
-    _one_of(c, "monitor", ("holdout_loss", "holdout_acc"))
+    _one_of(c, "monitor", ("holdout_loss", "holdout_acc", "holdout_objective"))
     _one_of(c, "bias", BIASES)
     _one_of(c, "test_select", TEST_SELECTIONS)
     _one_of(c, "restore", RESTORES)

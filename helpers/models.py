@@ -187,6 +187,16 @@ class Network:
         return penalty
 
 
+def penalty(params: dict, l1: float, l2: float, penalise_bias: bool) -> float:
+    """λ2 ΣW² + λ1 Σ|W| (biases too when ``penalise_bias``), in float64: the penalty alone."""
+    total = 0.0
+    for name, w in params.items():
+        if name.startswith("W") or penalise_bias:
+            w64 = w.astype(np.float64, copy=False)
+            total += l2 * float(np.vdot(w64, w64)) + l1 * float(np.abs(w64).sum())
+    return total
+
+
 def logistic_regression(n_inputs: int = 784) -> Network:
     """Two-class logistic regression: P(t=1|x) = σ(x·w + b)."""
     return Network((n_inputs, 1), output="sigmoid")

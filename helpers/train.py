@@ -49,7 +49,7 @@ from . import data, optim
 from .config import Config
 from .fetch import atomic_write
 from .losses import OUTPUTS
-from .models import Network, logistic_regression, mlp, softmax_regression
+from .models import Network, penalty, logistic_regression, mlp, softmax_regression
 
 SPLIT_NAMES = ("train", "holdout", "test")
 
@@ -160,6 +160,12 @@ class _Recorder:
         for name, (x, y) in self.sets.items():
             row[f"{name}_loss"], row[f"{name}_acc"] = (None, None) if name in pending else \
                 _evaluate(self.model, params, x, y)
+        if self.config.monitor == "holdout_objective" and "holdout" in self.sets:
+            # the objective training descends, on the hold-out set: data term as `reduction`, plus the penalty
+            c, n = self.config, len(self.sets["holdout"][1])
+            l2 = c.l2 if c.l2_gradient == "2lw" else c.l2 / 2
+            row["holdout_objective"] = row["holdout_loss"] * (n if c.reduction == "sum" else 1) + \
+                penalty(params, c.l1, l2, c.penalise_bias or c.bias == "input")
         self._check(row, epoch, step, lr)
         for key, value in row.items():
             self.history.setdefault(key, []).append(value)
@@ -360,7 +366,7 @@ class _Keeper:
         self.config, self.history = config, history
         self.enabled = config.early_stopping is not None
         self.mode = config.restore or ("best" if self.enabled else "last")
-        self.sign = 1.0 if config.monitor.endswith("loss") else -1.0   # lower is better after sign
+        self.sign = -1.0 if config.monitor.endswith("acc") else 1.0   # lower is better after sign
         self.tracking = config.monitor in history
         if (self.enabled or self.mode == "best") and not self.tracking:
             raise ValueError(f"{'early stopping' if self.enabled else 'restore best'} monitors "
