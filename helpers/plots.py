@@ -320,13 +320,14 @@ def reproduction(rows: list[dict], ax=None, label_width: int = 48):
     for row in rows:
         groups.setdefault(row["group"], []).append(row)
     lines = sum(len(g) + 1 for g in groups.values())
+    row_height = min(_ROW, (PAGE_HEIGHT - _TOP - _BOTTOM) / (lines + 1))   # one page, however many rows
     if ax is None:   # laid out by hand: a label column, the axes, two columns of numbers, the key below
-        height = _ROW * (lines + 1) + _TOP + _BOTTOM
+        height = row_height * (lines + 1) + _TOP + _BOTTOM
         with style():
             # a placeholder engine: the style's constrained layout would otherwise return at savefig
             fig = plt.figure(figsize=(TEXT_WIDTH, height), layout=PlaceHolderLayoutEngine(True, True))
             ax = fig.add_axes((_LABELS / TEXT_WIDTH, _BOTTOM / height, 1 - (_LABELS + _MARGIN) / TEXT_WIDTH,
-                               _ROW * (lines + 1) / height))
+                               row_height * (lines + 1) / height))
     with style():
         y, ticks, labels, headers = 0, [], [], []
         ax.axvspan(-1, 1, color="0.88", zorder=0, lw=0)
@@ -386,7 +387,9 @@ def reproduction(rows: list[dict], ax=None, label_width: int = 48):
     return ax
 
 
-# The reproduction figure's layout, in inches: row height, label column, number columns, key.
+# The reproduction figure's layout, in inches: row height (at most; rows close up to 9.3 pt, the
+# 8 pt labels' leading, so that it fits PAGE_HEIGHT), label column, number columns, key.
+PAGE_HEIGHT = 8.8   # the A4 text height (10 in) less room for a caption
 _ROW, _TOP, _BOTTOM, _LABELS, _MARGIN = 0.16, 0.3, 0.85, 2.55, 1.6
 _COLUMNS = (4, 54)            # the number columns' offsets from the axes' right edge, in points
 

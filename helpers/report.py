@@ -155,11 +155,15 @@ def _label(text_: str) -> str:
     return re.sub(r"[^A-Za-z0-9:_-]+", "-", text_)
 
 
+LONG_TABLE = 32   # rows: a longer table becomes a longtable, which breaks across pages
+
+
 def tabular(header: list, rows: list, caption: str, label: str, align: str | None = None,
-            size: str = "\\small", flagged=()) -> Piece:
+            size: str = "\\small", flagged=(), tabcolsep: str | None = None) -> Piece:
     """A booktabs table in LaTeX and the same table in HTML. Cells are plain text (escaped here
     for each form) or Pieces (``code``); a row that is a str, not a list, heads a group of rows.
-    ``flagged``: indices of rows whose run a history check flagged (marked in HTML)."""
+    ``flagged``: indices of rows whose run a history check flagged (marked in HTML);
+    ``tabcolsep``: narrower column gaps for a wide table (LaTeX's default is 6pt)."""
     columns = re.findall(r"p\{[^}]*\}|[lrc]", align or "l" + "r" * (len(header) - 1))
     n = len(columns)
     latex_rows, html_rows = [], []
@@ -171,11 +175,21 @@ def tabular(header: list, rows: list, caption: str, label: str, align: str | Non
         latex_rows.append(" & ".join(_cell_latex(c) for c in row) + " \\\\")
         cells = "".join(f'<td class="{c[0]}">{_cell_html(v)}</td>' for c, v in zip(columns, row))
         html_rows.append(f'<tr class="flagged">{cells}</tr>' if i in flagged else f"<tr>{cells}</tr>")
-    latex = (f"\\begin{{table}}[H]\n\\centering\n{size}\n\\caption{{{escape(caption)}}}\n\\label{{tab:{label}}}\n"
-             f"\\begin{{tabular}}{{{''.join(columns)}}}\n\\toprule\n{' & '.join(_cell_latex(h) for h in header)} \\\\\n"
-             "\\midrule\n" + "\n".join(latex_rows) + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+    size += f"\n\\setlength{{\\tabcolsep}}{{{tabcolsep}}}" if tabcolsep else ""
+    heads = " & ".join(_cell_latex(h) for h in header) + " \\\\"
+    body = "\n".join(latex_rows)
+    if len(rows) > LONG_TABLE:   # a float cannot break across pages: a longtable, its head repeated
+        latex = (f"{{{size}\n\\begin{{longtable}}{{{''.join(columns)}}}\n\\caption{{{escape(caption)}}}\\label{{tab:{label}}}\\\\\n"
+                 f"\\toprule\n{heads}\n\\midrule\n\\endfirsthead\n"
+                 f"\\multicolumn{{{n}}}{{l}}{{\\emph{{Table \\thetable{{}} (continued)}}}} \\\\\n\\toprule\n{heads}\n\\midrule\n\\endhead\n"
+                 f"\\bottomrule\n\\endlastfoot\n{body}\n\\end{{longtable}}}}\n")
+    else:
+        latex = (f"\\begin{{table}}[H]\n\\centering\n{size}\n\\caption{{{escape(caption)}}}\n\\label{{tab:{label}}}\n"
+                 f"\\begin{{tabular}}{{{''.join(columns)}}}\n\\toprule\n{heads}\n"
+                 f"\\midrule\n{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n")
     head = "".join(f'<th class="{c[0]}">{_cell_html(h)}</th>' for c, h in zip(columns, header))
-    markup = (f'<table class="booktabs" id="tab:{html.escape(label)}"><caption>{html.escape(caption)}</caption>'
+    wide = " wide" if n >= 8 else ""
+    markup = (f'<table class="booktabs{wide}" id="tab:{html.escape(label)}"><caption>{html.escape(caption)}</caption>'
               f"<thead><tr>{head}</tr></thead><tbody>{''.join(html_rows)}</tbody></table>")
     return Piece(latex, markup, f"table {label}")
 
@@ -293,8 +307,9 @@ def summary_table(record: dict, metrics, caption: str, variants=None, label: str
     header = ["variant"] + [METRICS[m] for m in metrics] + (["flag"] if flagged else [])
     if flagged:
         caption += f". Flagged from the histories: {flag_note(flagged)}"
+    first = "l" if max(map(len, variants)) <= 36 else f"p{{{max(4.0, 15.5 - 1.9 * (len(header) - 1)):.1f}cm}}"
     return tabular(header, rows, caption, label or record["run"].split("/")[-1],
-                   align="l" + "r" * len(metrics) + ("l" if flagged else ""),
+                   align=first + "r" * len(metrics) + ("l" if flagged else ""),
                    flagged={i for i, name in enumerate(variants) if name in flagged})
 
 
@@ -402,20 +417,22 @@ def reproduction_figure(source, entries=None, name: str = "reproduction") -> Pie
     ax = plots.reproduction(reproduction_rows(measured))
     plots.save(ax.figure, output_root() / "figures" / "report" / name)
     plt.close(ax.figure)
-    return figure("report", name, f"The reproduction at a glance: {reproduction_summary(measured)}. "
-                  "One row per published number, grouped by report: the workbook's mean ± std over seeds at its "
-                  "distance from the published value in noise bands (grey: within noise); colour: the verdict; "
-                  "marker: how the setting was fixed (stated, named default); a hollow diamond joined by a "
-                  "dotted line: the measured inferred ablation. The numbers are in the table below.")
+    return figure("report", name, f"The reproduction at a glance: {reproduction_summary(measured)}. Each row: the "
+                  "workbook's mean ± std over seeds, placed by its distance from the published number in noise bands "
+                  "(grey: within noise); colour: the verdict; marker: how the setting was fixed; hollow diamond: the "
+                  "measured inferred ablation. The numbers are in the table below.")
 
 
 def reproduction_table(source, entries=None) -> tuple[Piece, list[tuple[int, dict]]]:
-    """The published numbers beside ours, grouped by report; returns (table, [(row number, entry)
-    for each number beyond noise under its stated settings]). ``source``: as reproduction_figure."""
+    """The published numbers beside ours, grouped by report (numbered in the entries' order);
+    returns (table, [(row number, entry) for each number beyond noise under its stated settings],
+    in number order). ``source``: as reproduction_figure."""
     measured = _measured(source, entries)
-    rows, gaps, group, flagged = [], [], None, set()
+    rows, gaps, group = [], [], None
     any_ablation = any(m["ablation"] for m in measured)
-    for i, m in enumerate(measured, 1):
+    order = {g: k for k, g in enumerate(dict.fromkeys(_group(m["entry"]) for m in measured))}
+    numbered = sorted(enumerate(measured, 1), key=lambda im: order[_group(im[1]["entry"])])   # by report, as the figure
+    for i, m in numbered:
         entry = m["entry"]
         if _group(entry) != group:
             group = _group(entry)
@@ -426,13 +443,12 @@ def reproduction_table(source, entries=None) -> tuple[Piece, list[tuple[int, dic
             gaps.append((i, entry))
         row = [str(i), entry["label"], METRICS[entry["metric"]], entry.get("provenance", "stated"),
                f"{float(entry['value']):.{digits}f}", f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if std else ""),
-               f"{m['diff']:+.{digits}f}", f"{m['noise']:.{digits}f}", VERDICT_WORDS[m["verdict"]]]
+               f"{m['diff']:+.{digits}f}", f"{m['noise']:.{digits}f}",
+               Piece(escape(VERDICT_WORDS[m["verdict"]]), f'<span class="verdict {m["verdict"]}">{VERDICT_WORDS[m["verdict"]]}</span>')]
         if any_ablation:
             a = m["ablation"]
             row.append(f"{a['ours'][0]:.{digits}f}" + (f" ± {a['ours'][1]:.{digits}f}" if a["ours"][1] else "")
                        if a else "")
-        if m["verdict"] != "noise":
-            flagged.add(len(rows))
         rows.append(row)
     header = ["#", "setting", "metric", "basis", "published", "workbook", "diff", "noise", "verdict"] + \
              (["inferred"] if any_ablation else [])
@@ -440,9 +456,9 @@ def reproduction_table(source, entries=None) -> tuple[Piece, list[tuple[int, dic
                     "the setting was fixed (stated by the report, or a named default where it is silent); workbook: "
                     "mean ± std over seeds under those settings" + ("; inferred: the measured inferred ablation"
                                                                     if any_ablation else ""),
-                    "reproduction", align="rp{3.6cm}lllrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
-                    flagged=flagged)
-    return table, gaps
+                    "reproduction", align="rp{3.4cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
+                    tabcolsep="3pt")
+    return table, sorted(gaps, key=lambda gap: gap[0])
 
 
 def run_table(records: dict) -> Piece:
@@ -522,7 +538,8 @@ def published_gradcheck_table(checked: list[dict], eps: float) -> Piece:
                      ("passes" if r["passes"] else "breaks the bound") + ("" if r["same_sign"] else ", signs differ")])
     return tabular(["entry", "numerical", "backprop", "|difference|", "printed", f"bound ε² = {eps ** 2:.0e}"], rows,
                    f"The gradient-check tables the reports published (ε = {eps:g}), each difference recomputed from "
-                   "their values and judged by their own O(ε²) bound", "gradcheck-published", align="lrrrrl")
+                   "their values and judged by their own O(ε²) bound", "gradcheck-published", align="p{3.3cm}rrrp{2.2cm}p{2.5cm}",
+                   size="\\footnotesize", tabcolsep="4pt")
 
 
 def gradcheck_verdict(checked: list[dict], eps: float) -> str:

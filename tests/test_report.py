@@ -99,6 +99,15 @@ def test_a_piece_offers_latex_to_the_pdf_and_html_to_the_page_and_stays_a_string
     assert "$" not in page and "\\" not in page
 
 
+def test_a_long_table_breaks_across_pages_and_keeps_its_label():
+    rows = [[str(i), "x"] for i in range(report.LONG_TABLE + 1)]
+    long = report.tabular(["#", "v"], ["group"] + rows, "Long", "long", tabcolsep="3pt")
+    assert "\\begin{longtable}{lr}" in long and "\\label{tab:long}" in long and "\\endhead" in long
+    assert "\\setlength{\\tabcolsep}{3pt}" in long and "\\begin{table}" not in long
+    short = report.tabular(["#", "v"], rows[:3], "Short", "short")
+    assert "\\begin{table}[H]" in short and "longtable" not in short
+
+
 def test_text_goes_to_latex_as_markdown_and_to_html_with_mathml():
     text = report.text("λ is **small**: $\\sqrt{p(1-p)/n}$ ± 1")
     data = mimetypes(text)
