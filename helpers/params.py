@@ -89,6 +89,9 @@ def _cast(kind, value):
     return value
 
 
+IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
+
+
 def assigned_names(namespace: dict) -> set | None:
     """Names the cells just before the current one assigned, when they are parameter cells.
 
@@ -119,7 +122,7 @@ def parameters(namespace: dict, notebook: str) -> dict:
     names = assigned_names(namespace)
     if names is None:  # not in IPython: every plain value is a parameter
         names = {k for k, v in namespace.items() if not k.startswith("_") and not callable(v)
-                 and type(v).__name__ != "module"}
+                 and type(v).__name__ != "module" and k not in IPYTHON_NAMES}
     unknown = sorted(names - set(spec))
     if unknown:
         hints = [f"{k!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, spec, 1)) else "")

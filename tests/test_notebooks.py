@@ -78,7 +78,7 @@ def test_every_parameter_file_validates(path):
 
 def test_unknown_penalty_is_rejected():
     with pytest.raises(ValueError, match=r"penalties \['l3'\] unknown"):
-        params.parameters(namespace("02_softmax", penalties=["l3"]), "02_softmax")
+        params.parameters(namespace("01_logistic", penalties=["l3"]), "01_logistic")
 
 
 def test_reading_a_run_that_has_not_run_says_how_to_run_it(monkeypatch, tmp_path):
@@ -108,7 +108,8 @@ def test_measured_quotes_the_published_numbers_of_the_same_variant():
     assert second.endswith("3 epochs on average")
 
 
-def test_a_variant_may_change_what_minibatch_changes():
-    """Validation applies variants on top of ``minibatch``, as the notebook does (no clash)."""
-    values = params.parameters(namespace("02_softmax", variants={"η 0.5": {"lr": 0.5, "batch_size": 64}}), "02_softmax")
-    assert values["variants"]["η 0.5"]["batch_size"] == 64
+def test_a_softmax_selection_must_name_penalties_lambdas_and_warm_start():
+    with pytest.raises(ValueError, match="selection=.* is not {} or {penalties"):
+        params.parameters(namespace("02_softmax", selection={"penalties": ["l2"], "lambdas": [0.1]}), "02_softmax")
+    with pytest.raises(ValueError, match="nothing to run"):
+        params.parameters(namespace("02_softmax", selection={}, variants={}), "02_softmax")

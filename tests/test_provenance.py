@@ -51,7 +51,7 @@ def fake_run(P, figure=b"%PDF figure", summary=None):
 
 def test_a_new_parameter_file_gets_its_own_run_and_never_overwrites_another(workbook):
     """Issue 9: logistic_2v7.yaml with only overrides {digits: [2, 7]} used to replace logistic_2v3.json."""
-    two_three = pipeline_parameters(workbook / "runs/01_logistic/logistic_2v3.yaml")
+    two_three = pipeline_parameters(workbook / "runs/01_logistic/zhu_guo_2v3.yaml")
     fake_run(two_three, summary={"batch": {"test_acc": [0.98, 0.0]}})
     before = results.results_file(two_three["run"]).read_bytes()
     new = workbook / "runs/01_logistic/logistic_2v7.yaml"
@@ -65,7 +65,7 @@ def test_a_new_parameter_file_gets_its_own_run_and_never_overwrites_another(work
 
 
 def test_a_parameter_file_may_not_name_its_run_or_scale(workbook):
-    path = workbook / "runs/01_logistic/logistic_2v3.yaml"
+    path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text("run: logistic_2v8\n")
     with pytest.raises(runs.ParameterFileError, match=r"remove 'run'.*the run's name is its file's path"):
         runs.effective(path, "full")
@@ -73,7 +73,7 @@ def test_a_parameter_file_may_not_name_its_run_or_scale(workbook):
 
 def test_base_in_a_parameter_file_is_rejected_in_favour_of_overrides(workbook):
     """Issue 9: `base: {lr: 0.1}` used to replace the whole dict and train a 10-class network."""
-    path = workbook / "runs/01_logistic/logistic_2v3.yaml"
+    path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text("base: {lr: 0.1}\n")
     with pytest.raises(runs.ParameterFileError, match=r"'base' would replace .* under `overrides:`"):
         runs.effective(path, "full")
@@ -84,30 +84,30 @@ def test_base_in_a_parameter_file_is_rejected_in_favour_of_overrides(workbook):
 
 
 def test_variants_in_a_file_update_the_defaults_field_by_field(workbook):
-    path = workbook / "runs/01_logistic/logistic_2v3.yaml"
-    path.write_text("variants: {'mini-batch 40, annealed': {lr: 0.2}}\n")
+    path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
+    path.write_text("variants: {'mini-batch 10%': {lr: 0.2}}\n")
     values = runs.effective(path, "full")
-    defaults = runs.defaults("01_logistic")["variants"]["mini-batch 40, annealed"]
-    assert values["variants"] == {"mini-batch 40, annealed": {**defaults, "lr": 0.2}}
+    defaults = runs.defaults("01_logistic")["variants"]["mini-batch 10%"]
+    assert values["variants"] == {"mini-batch 10%": {**defaults, "lr": 0.2}}
 
 
 # --- records refused unless made from the current inputs ---------------------------------------
 
 def test_a_smoke_record_never_reaches_a_full_scale_report(workbook):
-    P = pipeline_parameters(workbook / "runs/04_momentum/momentum.yaml", scale="smoke")
+    P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml", scale="smoke")
     fake_run(P)
     root = Path(os.environ["WORKBOOK_OUTPUT"])
     assert results.read_results(P["run"], "smoke", root)["run"] == P["run"]
-    with pytest.raises(results.StaleResultsError, match=r"scale.*make build/executed/runs/04_momentum/momentum.ipynb"):
+    with pytest.raises(results.StaleResultsError, match=r"scale.*make build/executed/runs/04_momentum/lim_chen.ipynb"):
         results.read_results(P["run"], "full", root)
 
 
 @pytest.mark.parametrize("change, words", [
-    (lambda nb: (nb / "runs/04_momentum/momentum.yaml").write_text("seeds: [5]\n"), "parameter file"),
+    (lambda nb: (nb / "runs/04_momentum/lim_chen.yaml").write_text("seeds: [5]\n"), "parameter file"),
     (lambda nb: _edit_first_markdown(nb / "04_momentum.ipynb"), "notebook's cells"),
 ])
 def test_a_changed_input_makes_the_record_stale(workbook, change, words):
-    P = pipeline_parameters(workbook / "runs/04_momentum/momentum.yaml")
+    P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
     fake_run(P)
     change(workbook)
     with pytest.raises(results.StaleResultsError, match=words):
@@ -121,7 +121,7 @@ def _edit_first_markdown(path):
 
 
 def test_a_figure_that_is_not_the_records_own_is_refused(workbook):
-    P = pipeline_parameters(workbook / "runs/04_momentum/momentum.yaml")
+    P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
     fake_run(P)
     (results.figure_dir(P["run"]) / "curves.pdf").write_bytes(b"%PDF another figure")
     with pytest.raises(results.StaleResultsError, match="figure .*curves.pdf"):
@@ -163,7 +163,7 @@ def test_git_stores_notebooks_without_outputs():
 # --- nothing half-written ----------------------------------------------------------------------
 
 def test_a_failed_run_leaves_the_old_figures_and_results(workbook):
-    P = pipeline_parameters(workbook / "runs/04_momentum/momentum.yaml")
+    P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
     fake_run(P, figure=b"%PDF old")
     old = results.results_file(P["run"]).read_bytes()
     stem = experiment.figure_path(P, "curves")      # a rerun saves a new figure, then fails (lr: .inf)
@@ -177,7 +177,7 @@ def test_a_failed_run_leaves_the_old_figures_and_results(workbook):
 
 
 def test_results_are_strict_json_and_a_nan_writes_nothing(workbook):
-    P = pipeline_parameters(workbook / "runs/04_momentum/momentum.yaml")
+    P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
     with pytest.raises(ValueError, match="NaN or infinite; not written"):
         fake_run(P, summary={"v": {"test_acc": [float("nan"), 0.0]}})
     assert not results.results_file(P["run"]).exists()
@@ -200,7 +200,7 @@ def test_files_the_build_writes_are_readable_by_others(tmp_path):
     ("lamdas: [0.1]\n", "did you mean 'lambdas'"),
 ])
 def test_bad_parameter_files_are_named_with_the_fix(workbook, content, words):
-    path = workbook / "runs/01_logistic/logistic_2v3.yaml"
+    path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text(content)
     with pytest.raises(runs.ParameterFileError, match=words):
         runs.effective(path, "full")
