@@ -9,8 +9,9 @@ are embedded PNGs (figures/<run>/<name>.png beside each .pdf), math is pre-rende
     records = load(scale)                                  # {run: record}
     figure(run, "curves", caption, record=records[run])    # flags measured from the histories join the caption
     summary_table(record, metrics, caption)                # ... and a "flag" column
-    reproduction_figure(records, entries), reproduction_summary(records, entries)
-    table, gaps = reproduction_table(records, entries)     # report/published.yaml beside this build
+    rows = reproduction.compare_all(records, entries, n_test)   # or pass (records, entries) below
+    reproduction_figure(rows), reproduction_summary(rows)   # the reproduction at a glance (plots.reproduction)
+    table, gaps = reproduction_table(rows)                 # report/published.yaml beside this build, by report
     run_table(records); gradcheck_table(record); text(markdown); abstract(markdown)
 Numbers are never typed here: they are read from the records. The published numbers
 (SPEC.md) live in one YAML file; each is compared with the same variant and metric here.
