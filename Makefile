@@ -177,6 +177,7 @@ $(REPORT_NB): $(REPORT_SRC) $(EXECUTED) | $(STAMP) data
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \
 	  -p scale $(SCALE) -p published_file $(CURDIR)/report/published.yaml > $(@D)/papermill.log 2>&1 \
 	  || { echo "report: the report notebook failed, see $(@D)/papermill.log"; tail -20 $(@D)/papermill.log; rm -f $(@D)/report.part.ipynb; exit 1; }
+	@$(PY) -c 'import sys; from helpers.report import stable_ids; stable_ids(sys.argv[1])' $(@D)/report.part.ipynb
 	@mv $(@D)/report.part.ipynb $@
 
 $(REPORT)/report.html: $(REPORT_NB)

@@ -584,3 +584,13 @@ def gap_notes(rows) -> str:
         bullets.append(text)
     return "The numbers beyond noise under the stated settings:\n\n" + "\n".join(bullets) if bullets else \
         "Every published number is reproduced within noise under the stated settings and named defaults."
+
+
+def stable_ids(path) -> None:
+    """Number the cells of an executed notebook (cell-0, cell-1, ...) in place: papermill and
+    nbformat give cells random ids, which would change the HTML export's bytes on every build."""
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"
+    nbformat.write(nb, path)
