@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine, provenance, results, tables
+from . import engine, provenance
 from .config import Config
 from .params import SMOKE, SPECS, Parameters, base_config, scaled
 from .params import parameters as _validate

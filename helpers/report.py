@@ -9,8 +9,8 @@ are embedded PNGs (figures/<run>/<name>.png beside each .pdf), math is pre-rende
     records = load(scale)                                  # {run: record}
     figure(run, "curves", caption, record=records[run])    # flags measured from the histories join the caption
     summary_table(record, metrics, caption)                # ... and a "flag" column
-    rows = reproduction.compare_all(records, entries, n_test)   # or pass (records, entries) below
-    reproduction_figure(rows), reproduction_summary(rows)   # the reproduction at a glance (plots.reproduction)
+    rows = reproduction.compare_all(records, entries, n_test)   # the judgement: helpers.reproduction
+    reproduction_figure(rows)                              # the reproduction at a glance (plots.reproduction)
     table, gaps = reproduction_table(rows)                 # report/published.yaml beside this build, by report
     run_table(records); gradcheck_table(record); text(markdown); abstract(markdown)
 Numbers are never typed here: they are read from the records. The published numbers
@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 import os
 import platform
 import re
@@ -319,116 +318,60 @@ def _n_test(config_json: str) -> int:
     return len(load_splits(Config.from_dict(json.loads(config_json)).replace(progress=False)).y_test)
 
 
-def compare(records: dict, entry: dict) -> dict:
-    """One published number beside ours: {ours: (mean, std), diff, noise, gap}.
-
-    Accuracies are compared in percentage points; the noise band is twice the combined
-    standard error of a single published run on our test set size (binomial, sqrt(p(1-p)/n))
-    and of our spread over seeds. Other metrics: twice our std plus 10% of the published value.
-    """
-    record = records[entry["run"]]
-    mean, std = record["summary"][entry["variant"]][entry["metric"]]
-    value = float(entry["value"])
-    if entry["metric"].endswith("acc"):
-        config = record["runs"][entry["variant"]][0]["config"]
-        n = _n_test(json.dumps(config, sort_keys=True))
-        p = value / 100
-        mean, std = 100 * mean, 100 * std
-        noise = 2 * math.hypot(100 * math.sqrt(p * (1 - p) / n), std)
-    else:
-        noise = 2 * std + 0.1 * abs(value)
-    diff = mean - value
-    return {"ours": (mean, std), "diff": diff, "noise": noise, "gap": abs(diff) > noise}
-
-
 VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "open": "open"}
-_VERDICT_KEYS = {"within noise": "noise", "noise": "noise", "explained": "explained", "open": "open"}
+_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "open": "open"}
 
 
-def verdict(records: dict, entry: dict) -> dict:
-    """compare() under the stated settings, plus the verdict: "noise" (within noise), "explained"
-    (beyond noise, but the inferred ablation the entry names, a variant of the same run, is within
-    noise) or "open"; ``ablation``: compare() of that variant when the build measured it, else None."""
-    c = compare(records, entry)
-    ablation = None
-    name = entry.get("ablation")
-    if name and name in records[entry["run"]]["summary"]:
-        ablation = compare(records, {**entry, "variant": name})
-    kind = "noise" if not c["gap"] else "explained" if ablation and not ablation["gap"] else "open"
-    return {**c, "verdict": kind, "ablation": ablation}
-
-
-def _measured(source, entries=None) -> list[dict]:
-    """The published numbers beside this build's, one dict each {entry, ours, diff, noise, gap,
-    verdict ("noise" | "explained" | "open"), ablation {ours} | None}: from ``(records, entries)``
-    (``verdict`` here), or from rows already measured (helpers.reproduction's ``Row``s, whose
-    verdicts are then shown as they are: one judgement, drawn and tabulated)."""
-    if entries is not None:
-        return [{"entry": entry, **verdict(source, entry)} for entry in entries]
-    rows = []
-    for row in source:
-        get = row._asdict() if hasattr(row, "_asdict") else dict(row)
-        kind = _VERDICT_KEYS[get["verdict"]]
-        rows.append({"entry": get["entry"], "ours": tuple(get["ours"]), "diff": get["diff"], "noise": get["noise"],
-                     "gap": kind != "noise", "verdict": kind,
-                     "ablation": {"ours": tuple(get["ablation"]["ours"])} if get.get("ablation") else None})
-    return rows
+def _measured(rows) -> list[dict]:
+    """Rows judged by helpers.reproduction (its ``Row``s), as the figure and the table read them:
+    one judgement, drawn and tabulated as it was made."""
+    measured = []
+    for row in rows:
+        kind = _VERDICT_KEYS[row.verdict]
+        measured.append({"entry": row.entry, "ours": tuple(row.ours), "diff": row.diff, "noise": row.noise,
+                         "gap": kind != "noise", "verdict": kind,
+                         "ablation": {"ours": tuple(row.ablation["ours"])} if row.ablation else None})
+    return measured
 
 
 def _group(entry: dict) -> str:
     return entry.get("report") or f"SPEC {entry['spec']}"
 
 
-def reproduction_rows(source, entries=None) -> list[dict]:
-    """What plots.reproduction draws: one dict per published number (entries' order, numbered).
-    ``source``: records (with ``entries``) or measured rows (see ``_measured``)."""
-    rows = []
-    for i, m in enumerate(_measured(source, entries), 1):
+def reproduction_rows(rows) -> list[dict]:
+    """What plots.reproduction draws: one dict per published number (entries' order, numbered),
+    from the rows helpers.reproduction judged."""
+    drawn = []
+    for i, m in enumerate(_measured(rows), 1):
         entry = m["entry"]
-        rows.append({"group": _group(entry), "label": f"{i}. {entry['label']} · {METRICS[entry['metric']]}",
-                     "published": float(entry["value"]), "mean": m["ours"][0], "std": m["ours"][1],
-                     "noise": m["noise"], "digits": _digits(entry["metric"]),
-                     "provenance": entry.get("provenance", "stated"), "verdict": m["verdict"],
-                     "ablation": {"mean": m["ablation"]["ours"][0], "std": m["ablation"]["ours"][1]}
-                     if m["ablation"] else None})
-    return rows
+        drawn.append({"group": _group(entry), "label": f"{i}. {entry['label']} · {METRICS[entry['metric']]}",
+                      "published": float(entry["value"]), "mean": m["ours"][0], "std": m["ours"][1],
+                      "noise": m["noise"], "digits": _digits(entry["metric"]),
+                      "provenance": entry.get("provenance", "stated"), "verdict": m["verdict"],
+                      "ablation": {"mean": m["ablation"]["ours"][0], "std": m["ablation"]["ours"][1]}
+                      if m["ablation"] else None})
+    return drawn
 
 
-def reproduction_counts(source, entries=None) -> dict:
-    counts = {kind: 0 for kind in VERDICT_WORDS}
-    for m in _measured(source, entries):
-        counts[m["verdict"]] += 1
-    return counts
-
-
-def reproduction_summary(source, entries=None) -> str:
-    """The one line: N numbers; within noise under stated settings and named defaults; explained
-    by a measured inferred ablation; open."""
-    c = reproduction_counts(source, entries)
-    n = sum(c.values())
-    return (f"{n} published numbers: {c['noise']} within noise under stated settings and named "
-            f"defaults, {c['explained']} explained by a measured inferred ablation, {c['open']} open")
-
-
-def reproduction_figure(source, entries=None, name: str = "reproduction") -> Piece:
-    """The reproduction at a glance (plots.reproduction), saved as figures/report/<name>.pdf|png.
-    ``source``: records (with ``entries``) or measured rows (helpers.reproduction.compare_all)."""
+def reproduction_figure(rows, name: str = "reproduction") -> Piece:
+    """The reproduction at a glance (plots.reproduction) of the rows helpers.reproduction judged,
+    saved as figures/report/<name>.pdf|png."""
     import matplotlib.pyplot as plt
-    measured = _measured(source, entries)
-    ax = plots.reproduction(reproduction_rows(measured))
+    from .reproduction import summary_line
+    ax = plots.reproduction(reproduction_rows(rows))
     plots.save(ax.figure, output_root() / "figures" / "report" / name)
     plt.close(ax.figure)
-    return figure("report", name, f"The reproduction at a glance: {reproduction_summary(measured)}. Each row: the "
+    return figure("report", name, f"The reproduction at a glance: {summary_line(rows)} Each row: the "
                   "workbook's mean ± std over seeds, placed by its distance from the published number in noise bands "
                   "(grey: within noise); colour: the verdict; marker: how the setting was fixed; hollow diamond: the "
                   "measured inferred ablation. The numbers are in the table below.")
 
 
-def reproduction_table(source, entries=None) -> tuple[Piece, list[tuple[int, dict]]]:
+def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
     """The published numbers beside ours, grouped by report (numbered in the entries' order);
     returns (table, [(row number, entry) for each number beyond noise under its stated settings],
-    in number order). ``source``: as reproduction_figure."""
-    measured = _measured(source, entries)
+    in number order). ``rows``: as reproduction_figure."""
+    measured = _measured(rows)
     rows, gaps, group = [], [], None
     any_ablation = any(m["ablation"] for m in measured)
     order = {g: k for k, g in enumerate(dict.fromkeys(_group(m["entry"]) for m in measured))}

@@ -5,7 +5,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from helpers import experiment, params, runs
+from helpers import experiment, params, results, runs, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -83,7 +83,7 @@ def test_unknown_penalty_is_rejected():
 
 def test_reading_a_run_that_has_not_run_says_how_to_run_it(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
-    with pytest.raises(experiment.results.StaleResultsError,
+    with pytest.raises(results.StaleResultsError,
                        match="no results for run 'runs/01_logistic/logistic_2v3'.*make build/executed/runs/01_logistic/logistic_2v3.ipynb"):
         experiment.read_results("runs/01_logistic/logistic_2v3")
 
@@ -102,7 +102,7 @@ def test_measured_quotes_the_published_numbers_of_the_same_variant():
                 "metric": "test_acc", "value": 96.68},
                {"run": "runs/04_momentum/momentum", "variant": "classic, γ 0.9, η 0.01", "report": "Lim & Chen",
                 "metric": "epochs_run", "value": 100}]
-    first, second = experiment.tables.measured(summary, "runs/04_momentum/momentum", entries).split("\n")
+    first, second = tables.measured(summary, "runs/04_momentum/momentum", entries).split("\n")
     assert first == ("- **classic, γ 0.9, η 0.01**: 97.12 ± 0.11% test, loss 0.098 ± 0.002, 61 epochs on average; "
                      "published: Lim & Chen test % 96.68, Lim & Chen epochs 100")
     assert second.endswith("3 epochs on average")
