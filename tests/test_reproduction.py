@@ -70,3 +70,18 @@ def test_published_rejects_an_ablation_not_labelled_inferred(tmp_path):
                    "provenance: stated, ablation: v2}\n")
     with pytest.raises(ValueError, match="an ablation's variant name says it is inferred"):
         published.published(bad)
+
+
+def test_every_cited_run_variant_and_ablation_exists_in_the_build():
+    """The smoke build (`make test` runs it first) holds every run, variant and ablation published.yaml cites."""
+    import os
+    from helpers import report
+    if "WORKBOOK_OUTPUT" not in os.environ:
+        pytest.skip("needs the smoke build: run through `make test`")
+    records = report.load("smoke")
+    for e in published.published():
+        if e["run"] == report.DATA_RUN:
+            continue
+        assert e["run"] in records, e["run"]
+        variants = records[e["run"]]["summary"]
+        assert e["variant"] in variants and e.get("ablation", e["variant"]) in variants, (e["run"], e["variant"])
