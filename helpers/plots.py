@@ -65,24 +65,32 @@ def series_colour(label) -> str | None:
 
 
 def colours(labels) -> list[str | None]:
-    """One colour per label for lines drawn together: fixed series colours when every label has
-    its own; a λ sweep (labels that differ only in their λ) in order of λ on cividis (a
-    colour-blind-safe sequential map); else None (the style's cycle)."""
+    """One colour per label for lines drawn together: a λ sweep (labels that differ only in their
+    λ) in order of λ on cividis (a colour-blind-safe sequential map); else each label naming a
+    series (an activation, a split, L1/L2) in that series' colour, the first time it appears, and
+    the others in the palette's remaining colours ("sigmoid, N(0,1) weights" beside "sigmoid");
+    None for all (the style's cycle) when no label names a series."""
     labels = [str(label) for label in labels]
-    fixed = [series_colour(label) for label in labels]
-    if all(fixed) and len(set(fixed)) == len(fixed):
-        return fixed
     found = [_LAMBDA.search(label) for label in labels]
     if len(labels) > 1 and all(found) and len({_LAMBDA.sub("", label) for label in labels}) == 1:
         try:   # labels that differ only in λ: a sweep, drawn in order of λ
             values = [float(m.group(1)) for m in found]
         except ValueError:
-            return [None] * len(labels)
-        if len(set(values)) == len(values):
+            values = []
+        if values and len(set(values)) == len(values):
             rank = {v: i for i, v in enumerate(sorted(values))}
             cmap = plt.get_cmap("cividis")
             return [_hex(cmap(0.85 * rank[v] / (len(values) - 1))) for v in values]
-    return [None] * len(labels)
+    fixed = [series_colour(label) for label in labels]
+    if not any(fixed):
+        return [None] * len(labels)
+    chosen, used = [], set()
+    for colour in fixed:
+        chosen.append(colour if colour and colour not in used else None)
+        used.add(chosen[-1])
+    spare = iter(c for c in OKABE_ITO.values() if c not in used and c not in SERIES.values())
+    spare_any = iter(c for c in OKABE_ITO.values() if c not in used)
+    return [c or next(spare, None) or next(spare_any, "#777777") for c in chosen]
 
 
 def _hex(rgba) -> str:
@@ -180,15 +188,16 @@ def curves(history: dict, metric: str = "loss", splits=("train", "holdout", "tes
 
 
 def compare(histories: dict, metric: str = "acc", split: str = "test", ax=None, title: str | None = None,
-            dashed: str | None = None):
+            dashed: str | None = None, legend: bool = True):
     """Several runs on one axes: ``histories`` maps a label (λ, γ, activation...) to a history.
     ``dashed`` names a second split drawn dashed in each run's colour (e.g. "train"). Colours:
-    ``colours(labels)``; a run ``diagnose`` flags is drawn dotted, its flag in its legend entry."""
+    ``colours(labels)``; a run ``diagnose`` flags is drawn dotted, its flag in its legend entry;
+    long labels wrap (``legend=False``: no legend, e.g. for one shared by several panels)."""
     ax = _axes(ax)
     with style():
         for (label, history), colour in zip(histories.items(), colours(histories)):
             text, flagged = _flag_label(label, history)
-            line, = ax.plot(history["epoch"], _values(history, f"{split}_{metric}", metric), label=text,
+            line, = ax.plot(history["epoch"], _values(history, f"{split}_{metric}", metric), label=_wrap(text),
                             color=colour, **flagged)
             if dashed:
                 ax.plot(history["epoch"], _values(history, f"{dashed}_{metric}", metric), "--", color=line.get_color())
@@ -196,18 +205,32 @@ def compare(histories: dict, metric: str = "acc", split: str = "test", ax=None, 
         if dashed:
             ylabel = f"{METRIC_LABELS[metric]}\n(solid {SPLIT_LABELS[split]}, dashed {SPLIT_LABELS[dashed]})"
         ax.set(xlabel="epoch", ylabel=ylabel, title=title)
-        ax.legend()
+        if legend:
+            ax.legend()
     return ax
 
 
-def validation_and_test(histories: dict, axes=None, figsize=(TEXT_WIDTH, 2.6)):
-    """Two panels for several runs: validation loss (left) and test percent correct (right).
-    ``axes``: a pair of axes, or None for a new figure; returns the pair."""
+LEGEND_WRAP = 34   # characters: a longer legend label wraps rather than running over the axes
+
+
+def _wrap(label: str) -> str:
+    return textwrap.fill(str(label), LEGEND_WRAP, break_on_hyphens=False)
+
+
+def validation_and_test(histories: dict, axes=None, figsize=None):
+    """Two panels for several runs: validation loss (left) and test percent correct (right), one
+    legend for both beneath them (the figure grows by its height). ``axes``: a pair of axes, or
+    None for a new figure; returns the pair."""
+    labels = [_flag_label(label, history)[0] for label, history in histories.items()]
+    columns = 1 if max(map(len, labels), default=0) > LEGEND_WRAP else 2
+    lines = sum(_wrap(label).count("\n") + 1 for label in labels) / columns
     if axes is None:
         with style():
-            _, axes = plt.subplots(1, 2, figsize=figsize)
-    compare(histories, "loss", "holdout", ax=axes[0], title="validation loss")
-    compare(histories, "acc", "test", ax=axes[1], title="test percent correct")
+            _, axes = plt.subplots(1, 2, figsize=figsize or (TEXT_WIDTH, 2.3 + 0.16 * lines + 0.15))
+    compare(histories, "loss", "holdout", ax=axes[0], title="validation loss", legend=False)
+    compare(histories, "acc", "test", ax=axes[1], title="test percent correct", legend=False)
+    with style():
+        axes[0].figure.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=columns)
     return axes
 
 
@@ -268,13 +291,18 @@ def weight_images(weights, means=None, labels=None, ax=None, title=None):
                       extent=(0, width, height, 0), interpolation="nearest")
         ax.set(xlim=(0, width), ylim=(rows * 30 - 2, 0), title=title)
         labels = range(k) if labels is None else labels
-        ax.set_xticks([i * 30 + 14 for i in range(k)], [str(label) for label in labels])
+        ax.set_xticks([i * 30 + 14 for i in range(k)], [_tile_label(label) for label in labels])
         ax.tick_params(axis="x", length=0)
         ax.set_yticks([])
         ax.grid(False)
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
     return ax
+
+
+def _tile_label(label) -> str:
+    """A label under a 28×28 tile, wrapped to about the tile's width."""
+    return "\n".join(textwrap.fill(part, 11, break_on_hyphens=False) for part in str(label).split("\n"))
 
 
 def gradcheck_table(rows, ax=None, title=None):

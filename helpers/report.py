@@ -307,7 +307,10 @@ def summary_table(record: dict, metrics, caption: str, variants=None, label: str
     header = ["variant"] + [METRICS[m] for m in metrics] + (["flag"] if flagged else [])
     if flagged:
         caption += f". Flagged from the histories: {flag_note(flagged)}"
-    first = "l" if max(map(len, variants)) <= 36 else f"p{{{max(4.0, 15.5 - 1.9 * (len(header) - 1)):.1f}cm}}"
+    # the variant column wraps when the table would not fit the line (16.6 cm; \\small: ~0.17 cm a character)
+    width = lambda column: 0.17 * max(len(str(cell)) for cell in column) + 0.45   # noqa: E731
+    others = sum(width([h] + [row[k] for row in rows]) for k, h in enumerate(header) if k)
+    first = "l" if width(["variant"] + variants) + others <= 16.2 else f"p{{{max(3.5, 16.2 - others - 0.45):.1f}cm}}"
     return tabular(header, rows, caption, label or record["run"].split("/")[-1],
                    align=first + "r" * len(metrics) + ("l" if flagged else ""),
                    flagged={i for i, name in enumerate(variants) if name in flagged})
@@ -400,7 +403,7 @@ def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
                     "the setting was fixed (stated by the report, or a named default where it is silent); workbook: "
                     "mean ± std over seeds under those settings" + ("; inferred: the measured inferred ablation"
                                                                     if any_ablation else ""),
-                    "reproduction", align="rp{3.4cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
+                    "reproduction", align="rp{2.8cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
                     tabcolsep="3pt")
     return table, sorted(gaps, key=lambda gap: gap[0])
 

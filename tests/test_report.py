@@ -230,6 +230,19 @@ def test_the_same_series_has_the_same_colour_in_every_figure():
     plt.close("all")
 
 
+def test_long_labels_wrap_and_two_panels_share_one_legend_beneath():
+    h = history(np.linspace(0.5, 0.9, 10))
+    runs = {"L2 λ 0.01 (gradient λW), stop after 3 epochs without a new best (inferred)": h, "L1 λ 0.01": h}
+    left, right = plots.validation_and_test(runs)
+    assert left.get_legend() is None and right.get_legend() is None
+    (legend,) = left.figure.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert len(texts) == 2 and all(len(line) <= plots.LEGEND_WRAP for t in texts for line in t.split("\n"))
+    assert plots.colours(["sigmoid", "tanh", "sigmoid, N(0,1) weights (inferred)"])[:2] == [plots.SERIES["sigmoid"], plots.SERIES["tanh"]]
+    assert len(set(plots.colours(["sigmoid", "tanh", "sigmoid, N(0,1) weights (inferred)"]))) == 3
+    plt.close("all")
+
+
 def test_a_flagged_run_is_drawn_dotted_and_says_why_in_its_legend():
     ax = plots.compare({"fine": history(np.linspace(0.5, 0.9, 30)), "bad": history(0.5 + 0.3 * (-1) ** np.arange(30))}, "acc", "holdout")
     fine, bad = ax.lines
