@@ -164,7 +164,8 @@ report-graph: $(REPORT)/report.html $(REPORT)/report.tex
 	@if command -v xelatex > /dev/null; then $(MAKE) pdf; else \
 	  echo "report: wrote $(REPORT)/report.html (open it in a browser) and $(REPORT)/report.tex; no TeX for the PDF (install: apt-get install -y $(TEX_PKGS))"; fi
 
-html: $(REPORT)/report.html ## the report as one self-contained HTML page (no TeX needed)
+html: | $(STAMP) data ## the report as one self-contained HTML page (no TeX needed)
+	@$(ENGINE) $(MAKE) -j$(JOBS) $(REPORT)/report.html
 
 pdf: $(REPORT)/report.pdf ## the PDF from report.tex (fails if TeX is missing)
 
@@ -199,7 +200,7 @@ $(REPORT)/report.pdf: $(REPORT)/report.tex
 	@mv $(REPORT)/build/report.pdf $@ && echo "pdf: wrote $@ ($$(grep -o 'Output written on [^ ]* ([0-9]* pages' $(REPORT)/build/report.log | grep -o '[0-9]* pages'))"
 
 clean: ## remove executed notebooks, results, figures and report builds (keeps .venv, data/)
-	rm -rf build report/build report/*.pdf report/report.tex
+	rm -rf build report/build report/*.pdf report/report.tex report/report.html
 	find figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 
 distclean: clean ## also remove .venv and the data cache
