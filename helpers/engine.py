@@ -57,8 +57,10 @@ def _identity(config: Config) -> dict:
     return {k: v for k, v in config.to_dict().items() if k != "progress"}
 
 
-def key(job: tuple) -> str:
-    content = {"configs": [_identity(c) for c in job], "code": provenance.code_digest(provenance.TRAINING_CODE),
+def key(job: tuple, code: str | None = None) -> str:
+    """``code``: the training code's digest, when the caller has it (run() reads the files once)."""
+    code = code or provenance.code_digest(provenance.TRAINING_CODE)
+    content = {"configs": [_identity(c) for c in job], "code": code,
                "data": sorted({d for c in job for d in DIGESTS[c.dataset].values()})}
     return hashlib.sha256(provenance.canonical(content).encode()).hexdigest()
 
@@ -182,7 +184,8 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     """
     jobs = [tuple(job) for job in jobs]
     labels = labels or [f"job {i + 1}" for i in range(len(jobs))]
-    keys = [key(job) for job in jobs]
+    code = provenance.code_digest(provenance.TRAINING_CODE)   # read the training code once, not per job
+    keys = [key(job, code) for job in jobs]
     results = [load_cached(k, job, log) for k, job in zip(keys, jobs)]
     todo = [i for i, r in enumerate(results) if r is None]
     where = "serial" if _serial() or (len(todo) <= 1 and "DASK_SCHEDULER_ADDRESS" not in os.environ) else "dask"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import provenance
 from .fetch import atomic_write
-from .runs import INTERACTIVE, ROOT, notebook_of
+from .runs import INTERACTIVE, ROOT, run_id
 
 
 WHAT = {"scale": "the scale (the record's is another)", "parameters": "its effective parameters",
@@ -161,13 +161,11 @@ def read_results(run: str, scale: str = "full", root: Path | None = None) -> dic
 
 def load_all(runs_dir, scale: str, root: Path | None = None) -> dict:
     """{run: record} for every parameter file in ``runs_dir`` (each checked by read_results)."""
-    from .runs import run_id
     paths = sorted(Path(runs_dir).glob("*/*.yaml"))
     if not paths:
         raise FileNotFoundError(f"no parameter files in {runs_dir}")
     records = {}
     for path in paths:
         run = run_id(path)
-        notebook_of(run)
         records[run] = read_results(run, scale, root)
     return records
