@@ -50,9 +50,19 @@ _SERIES_PATTERNS = [("leaky relu", r"leaky[ _-]?relu"), ("sigmoid", r"\bsigmoid\
 _LAMBDA = re.compile(r"λ\s*=?\s*([0-9.eE+-]+)")
 
 
+@contextlib.contextmanager
 def style():
-    """Context manager applying the workbook style: ``with plots.style(): ...``."""
-    return plt.style.context(STYLE)
+    """Context manager applying the workbook style: ``with plots.style(): ...``.
+
+    Interactive mode is kept as the body left it. In a Jupyter kernel the first figure loads the
+    inline backend, which switches interactive mode on; the style's rc context would switch it
+    off again on exit, and the inline backend then displays no later figure."""
+    with plt.style.context(STYLE):
+        try:
+            yield
+        finally:
+            interactive = plt.isinteractive()
+    plt.interactive(interactive)
 
 
 def series_colour(label) -> str | None:
