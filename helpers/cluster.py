@@ -27,7 +27,7 @@ import time
 from .runs import ROOT
 
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-CONNECT_TIMEOUT = 20     # seconds to reach a scheduler
+CONNECT_TIMEOUT = float(os.environ.get("WORKBOOK_CONNECT_TIMEOUT", 20))   # seconds to reach a scheduler
 WORKER_TIMEOUT = 60      # seconds a cluster may have no worker before the fits stop with an error
 
 
