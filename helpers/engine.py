@@ -214,7 +214,7 @@ def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
     for i in todo:
         futures[c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
                          priority=int(cost(jobs[i]) // 1e9))] = i
-        progress.announce(c, keys[i], cost(jobs[i]), labels[i])
+        progress.announce(c, keys[i], cost(jobs[i]), labels[i], jobs[i][0].model)
     pending, checked = set(futures), time.monotonic()
     try:
         while pending:

@@ -109,10 +109,11 @@ def report_done(key: str, seconds: float) -> None:
     _log_event({"event": "done", "key": key, "seconds": seconds})
 
 
-def announce(client, key: str, cost: float, label: str) -> None:
-    """Tell the build's monitor that a fit was submitted, with its estimated cost."""
+def announce(client, key: str, cost: float, label: str, kind: str) -> None:
+    """Tell the build's monitor that a fit was submitted, with its estimated cost and its kind of
+    model (each kind's seconds per cost unit are learnt apart: early stopping differs by kind)."""
     try:
-        client.log_event(TOPIC, {"event": "submitted", "key": key, "cost": cost, "label": label})
+        client.log_event(TOPIC, {"event": "submitted", "key": key, "cost": cost, "label": label, "kind": kind})
     except Exception:  # noqa: BLE001 - progress must never stop a fit
         pass
 
@@ -131,6 +132,7 @@ class BuildMonitor:
         self.tty = sys.stderr.isatty()
         self.interval = 2.0 if self.tty else 60.0
         self.submitted: dict[str, float] = {}
+        self.kinds: dict[str, str] = {}             # key -> kind of model
         self.progress: dict[str, float] = {}       # key -> fraction of its epochs done
         self.finished: dict[str, float] = {}       # key -> seconds
         self.first = self.last = None
@@ -157,6 +159,7 @@ class BuildMonitor:
         now = time.monotonic()
         if message.get("event") == "submitted":
             self.submitted.setdefault(key, float(message.get("cost", 1.0)))
+            self.kinds.setdefault(key, str(message.get("kind", "")))
         elif message.get("event") == "epoch":
             self.first = self.first or now
             # a chain's later fits restart the count: keep the largest fraction seen
@@ -171,13 +174,23 @@ class BuildMonitor:
         running = len(self.progress)
         waiting = max(len(self.submitted) - len(self.finished) - running, 0)
         text = f"build: {_clock(elapsed)} elapsed | fits {len(self.finished)} done, {running} running, {waiting} waiting"
-        done_cost = sum(self.submitted.get(k, 0.0) for k in self.finished)
-        if done_cost > 0 and self.workers:
-            rate = sum(self.finished.values()) / done_cost
-            left = sum(c for k, c in self.submitted.items() if k not in self.finished) \
-                - sum(self.submitted.get(k, 0.0) * f for k, f in self.progress.items())
-            text += f" | about {_clock(max(left, 0.0) * rate / self.workers)} left for the fits submitted so far"
+        rates = self._rates()
+        if rates and self.workers:
+            overall = rates.get(None)
+            left = sum(self.submitted[k] * (1.0 - self.progress.get(k, 0.0)) * rates.get(self.kinds.get(k), overall)
+                       for k in self.submitted if k not in self.finished)
+            text += f" | about {_clock(left / self.workers)} left for the fits submitted so far"
         return text
+
+    def _rates(self) -> dict:
+        """Seconds per cost unit of the finished fits, per kind of model and overall (key None)."""
+        seconds, costs = {}, {}
+        for k, took in self.finished.items():
+            if k in self.submitted:
+                for kind in (self.kinds.get(k), None):
+                    seconds[kind] = seconds.get(kind, 0.0) + took
+                    costs[kind] = costs.get(kind, 0.0) + self.submitted[k]
+        return {kind: seconds[kind] / costs[kind] for kind in seconds if costs[kind] > 0}
 
     def _loop(self) -> None:
         if self.starter is not None:

@@ -54,14 +54,17 @@ def test_long_fits_get_the_higher_priority():
 def test_the_status_line_counts_fits_and_estimates_what_is_left():
     monitor = BuildMonitor("tcp://127.0.0.1:1")
     monitor.workers = 2
-    for key, cost in (("a", 10.0), ("b", 10.0), ("c", 20.0), ("d", 40.0)):
-        monitor.handle((0, {"event": "submitted", "key": key, "cost": cost}))
-    monitor.handle((0, {"event": "done", "key": "a", "seconds": 30.0}))      # 3 s per cost unit
+    for key, cost, kind in (("a", 10.0, "mlp"), ("b", 10.0, "mlp"), ("c", 20.0, "mlp"), ("d", 40.0, "softmax"),
+                            ("e", 100.0, "logistic"), ("f", 100.0, "logistic")):
+        monitor.handle((0, {"event": "submitted", "key": key, "cost": cost, "kind": kind}))
+    monitor.handle((0, {"event": "done", "key": "a", "seconds": 30.0}))      # mlp: 3 s per cost unit
+    monitor.handle((0, {"event": "done", "key": "e", "seconds": 10.0}))      # logistic: 0.1 s per unit
     monitor.handle((0, {"event": "epoch", "key": "b", "epoch": 5, "epochs": 10}))
     line = monitor.line()
-    assert "fits 1 done, 1 running, 2 waiting" in line
-    # left: b half done (5) + c (20) + d (40) = 65 units x 3 s / 2 workers = 97.5 s
-    assert "about 1:38 left" in line
+    assert "fits 2 done, 1 running, 3 waiting" in line
+    # left, per kind's rate: mlp b half done (5) + c (20) = 25 units x 3 s = 75 s; logistic f 100 x 0.1 = 10 s;
+    # softmax d, no softmax done yet: 40 units at the overall rate (40 s / 110 units) = 14.5 s; over 2 workers
+    assert f"about {round((75 + 10 + 40 * 40 / 110) / 2) // 60}:{round((75 + 10 + 40 * 40 / 110) / 2) % 60:02d} left" in line
 
 
 def test_a_pipeline_run_prints_one_line_per_fit(monkeypatch, capsys):
