@@ -91,6 +91,9 @@ def test_every_figure_a_cell_makes_is_displayed_on_two_runs_in_one_kernel(stem):
             assert len(made) == len(code)
             shown = [images(c) for c in code]
             assert shown == made, f"{stem}, {attempt}: figures made per code cell {made}, images displayed {shown}"
+            stderr = [o.get("text", "") for c in code for o in c.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            assert stderr == [], f"{stem}, {attempt}: a normal run printed to stderr (a red box): {stderr}"
             if stem != "07_across_runs" or attempt == "first Run All":
                 assert sum(made) > 0, f"{stem} made no figure: the count would prove nothing"
 
