@@ -133,6 +133,7 @@ class BuildMonitor:
         self.interval = 2.0 if self.tty else 60.0
         self.submitted: dict[str, float] = {}
         self.kinds: dict[str, str] = {}             # key -> kind of model
+        self.started: dict[str, float] = {}         # key -> when its first epoch was reported
         self.progress: dict[str, float] = {}       # key -> fraction of its epochs done
         self.finished: dict[str, float] = {}       # key -> seconds
         self.first = self.last = None
@@ -162,6 +163,7 @@ class BuildMonitor:
             self.kinds.setdefault(key, str(message.get("kind", "")))
         elif message.get("event") == "epoch":
             self.first = self.first or now
+            self.started.setdefault(key, now)
             # a chain's later fits restart the count: keep the largest fraction seen
             self.progress[key] = max(self.progress.get(key, 0.0), message["epoch"] / max(message["epochs"], 1))
         elif message.get("event") == "done":
@@ -182,14 +184,22 @@ class BuildMonitor:
             text += f" | about {_clock(left / self.workers)} left for the fits submitted so far"
         return text
 
-    def _rates(self) -> dict:
-        """Seconds per cost unit of the finished fits, per kind of model and overall (key None)."""
+    def _rates(self, now: float | None = None) -> dict:
+        """Seconds per cost unit per kind of model and overall (key None): from the finished fits,
+        or, for a kind none of whose fits has finished, from its running fits' share of epochs done."""
+        now = time.monotonic() if now is None else now
         seconds, costs = {}, {}
+
+        def add(kind, took, cost):
+            for k in (kind, None):
+                seconds[k], costs[k] = seconds.get(k, 0.0) + took, costs.get(k, 0.0) + cost
         for k, took in self.finished.items():
             if k in self.submitted:
-                for kind in (self.kinds.get(k), None):
-                    seconds[kind] = seconds.get(kind, 0.0) + took
-                    costs[kind] = costs.get(kind, 0.0) + self.submitted[k]
+                add(self.kinds.get(k), took, self.submitted[k])
+        finished_kinds = {self.kinds.get(k) for k in self.finished}
+        for k, fraction in self.progress.items():
+            if k in self.submitted and k in self.started and self.kinds.get(k) not in finished_kinds and fraction > 0:
+                add(self.kinds.get(k), now - self.started[k], self.submitted[k] * fraction)
         return {kind: seconds[kind] / costs[kind] for kind in seconds if costs[kind] > 0}
 
     def _loop(self) -> None:
