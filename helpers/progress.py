@@ -90,14 +90,32 @@ def _log_event(message: dict) -> None:
         pass
 
 
+class FitCancelled(Exception):
+    """The fit's Dask task was cancelled (its notebook was interrupted): training stops."""
+
+
+def _cancelled(task_key: str) -> bool:
+    """In a Dask worker: has this worker let go of ``task_key`` (cancelled by every client that
+    wanted it)? Dask cannot stop a running task; the fit asks once per epoch and stops itself."""
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return False
+    task = worker.state.tasks.get(task_key)
+    return task is None or task.state in ("cancelled", "released")
+
+
 def epoch_reporter(key: str, on_epoch=None):
     """A callback ``(fit, epoch, max_epochs)`` that reports to the topic (rate-limited) and to
-    ``on_epoch`` (in this process)."""
+    ``on_epoch`` (in this process), and raises FitCancelled once the task ``fit-<key>`` is cancelled."""
     last = [0.0]
 
     def report(fit: int, epoch: int, max_epochs: int) -> None:
         if on_epoch is not None:
             on_epoch(fit, epoch, max_epochs)
+        if key and _cancelled(f"fit-{key}"):
+            raise FitCancelled(f"fit-{key} was cancelled at epoch {epoch}")
         now = time.monotonic()
         if now - last[0] >= MIN_INTERVAL or epoch == max_epochs:
             last[0] = now
