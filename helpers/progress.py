@@ -34,7 +34,7 @@ class FitBar:
     """The progress of one engine.run call: ``len(labels)`` fits, ``cached`` of them from the cache."""
 
     def __init__(self, labels: list[str], cached: int):
-        self.labels, self.total, self.finished = labels, len(labels), cached
+        self.labels, self.total, self.finished, self.cached = labels, len(labels), cached, cached
         self.running: dict[int, tuple[int, int]] = {}
         self.lock = threading.Lock()
         self.bar = None
@@ -44,19 +44,26 @@ class FitBar:
             from tqdm.auto import tqdm
             self.bar = tqdm(total=self.total, initial=cached, desc="fits", unit="fit",
                             bar_format="{desc}: {n}/{total} done {bar} {elapsed}{postfix}")
-            self.bar.set_postfix_str(f"{cached} from the cache" if cached else "", refresh=True)
+            self.refresh()
 
     def epoch(self, i: int, epoch: int, max_epochs: int) -> None:
         with self.lock:
             self.running[i] = (epoch, max_epochs)
 
-    def refresh(self) -> None:
-        """Show which fits run and at which epoch (called from the thread that owns the display)."""
-        if self.bar is None:
-            return
+    def _postfix(self) -> str:
         with self.lock:
             running = "; ".join(f"{self.labels[i]}: epoch {e}/{n}" for i, (e, n) in sorted(self.running.items()))
-        self.bar.set_postfix_str(f"running {running}" if running else "", refresh=True)
+        parts = [f"{self.cached} from the cache"] if self.cached else []
+        if running:
+            parts.append(f"running {running}")
+        elif self.finished < self.total:   # before a fit's first epoch: workers start, load the data
+            parts.append("starting the fits (workers load the data)")
+        return ", " + ", ".join(parts) if parts else ""
+
+    def refresh(self) -> None:
+        """Show which fits run and at which epoch (called from the thread that owns the display)."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(self._postfix(), refresh=True)
 
     def done(self, i: int, seconds: float | None = None) -> None:
         with self.lock:
@@ -72,7 +79,7 @@ class FitBar:
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str("", refresh=False)
+            self.refresh()
             self.bar.close()
 
 
