@@ -184,6 +184,7 @@ class BuildMonitor:
         key = message.get("key")
         now = time.monotonic()
         if message.get("event") == "submitted":
+            self.first = self.first or now   # the fit phase starts with the first fit submitted
             self.submitted.setdefault(key, float(message.get("cost", 1.0)))
             self.kinds.setdefault(key, str(message.get("kind", "")))
         elif message.get("event") == "epoch":
