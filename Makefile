@@ -17,7 +17,7 @@ FROM     ?=
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references lab report html pdf pdf-graph rerun clean clean-cache distclean
+.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references lab report html pdf pdf-graph rerun FORCE clean clean-cache distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -108,7 +108,7 @@ notebooks: | $(STAMP) data ## run every parameter file (SCALE=full|smoke) with p
 rerun: | $(STAMP) data ## rerun one run whatever make thinks of it: RUN=runs/<notebook>/<name> (SCALE=smoke)
 	@test -f "notebooks/$(RUN).yaml" || { echo "rerun: RUN='$(RUN)' names no parameter file notebooks/$(RUN).yaml;\
 	  e.g. make rerun RUN=$(firstword $(RUN_IDS))"; exit 1; }
-	@$(LOCKED) $(ENGINE) $(MAKE) -W $(OUT)build/params/$(RUN).json $(OUT)build/executed/$(RUN).ipynb
+	@$(LOCKED) $(ENGINE) $(MAKE) RERUN=$(RUN) $(OUT)build/executed/$(RUN).ipynb
 
 notebooks-graph: $(EXECUTED)
 	@$(PY) -m helpers.runs check $(RUNS_DIR)
@@ -120,7 +120,7 @@ notebooks-graph: $(EXECUTED)
 # runs (runs.list), which the report depends on: adding or removing a parameter file rebuilds it.
 RUN_SET := $(OUT)build/stamps/runs.list
 inputs: | $(STAMP)
-	@$(PY) -m helpers.runs stamps --scale $(SCALE) --out $(OUT)build $(RUN_FILES)
+	@$(PY) -m helpers.runs stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(RUN_FILES)
 $(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest $(RUN_SET): inputs ;
 
 # A failed run leaves nothing complete: papermill writes a temporary file of its own (the shell's pid in
@@ -130,7 +130,7 @@ $(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build
 run_notebook = $(word 2,$(subst /, ,$*))
 run_scale    = $(if $(filter $(SMOKE)%,$@),smoke,full)
 $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(word 2,$$(subst /, ,$$*)).digest \
-                              $(OUT)build/stamps/helpers.digest | $(STAMP) data
+                              $(OUT)build/stamps/helpers.digest $$(if $$(filter $$*,$$(RERUN)),FORCE) | $(STAMP) data
 	@mkdir -p $(@D)
 	@test -s $< || $(PY) -m helpers.runs params notebooks/$*.yaml --scale $(run_scale) --out $<
 	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
@@ -138,6 +138,9 @@ $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(wo
 	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $$part -f $< > $@.log 2>&1 \
 	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $$part; exit 1; }; \
 	mv $$part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
+
+# RERUN=<run> (make rerun): that run is out of date whatever its inputs say.
+FORCE:
 
 # A run writes its results file; a missing one is the report's to name (with the command that reruns it).
 $(RESULTS): $(OUT)build/results/%.json: $(OUT)build/executed/%.ipynb ;

@@ -173,8 +173,8 @@ def _text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = content[:error.start].count(b"\n") + 1
         column = error.start - (content.rfind(b"\n", 0, error.start) + 1) + 1
-        raise ParameterFileError(f"{_shown(path)}: byte {error.start} (line {line}, column {column}: "
-                                 f"0x{content[error.start]:02x}) is not UTF-8; save the file as UTF-8") from None
+        raise ParameterFileError(f"{_shown(path)}: the byte at offset {error.start} (line {line}, column {column}), "
+                                 f"0x{content[error.start]:02x}, is not UTF-8; save the file as UTF-8") from None
 
 
 def read(path) -> dict:
@@ -323,11 +323,15 @@ def main(argv=None) -> int:
     stamps = sub.add_parser("stamps", help="write every run's parameters and the code digests make compares")
     stamps.add_argument("--scale", choices=("full", "smoke"), required=True)
     stamps.add_argument("--out", required=True, help="the build folder: writes params/<run>.json, stamps/*.digest")
+    stamps.add_argument("--runs-dir", help="also name the problems of this folder now (`check` fails on them later)")
     stamps.add_argument("files", nargs="*")
     args = parser.parse_args(argv)
     try:
         if args.command == "stamps":
             write_stamps(args.files, args.scale, Path(args.out))
+            problems = check_layout(args.runs_dir) if args.runs_dir else []
+            for problem in problems:
+                print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
         elif args.command == "params":
             values = effective(args.file, args.scale)
             _write_if_changed(Path(args.out), json.dumps(values, indent=1, ensure_ascii=False) + "\n")
