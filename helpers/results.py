@@ -74,6 +74,7 @@ def _staging(P: dict) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (its staging folder may be in use)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -75,9 +75,9 @@ def parameter_file(run: str) -> Path:
 
 
 def no_such_run(run: str) -> str | None:
-    """None when ``run`` has a parameter file; else what is wrong, with the closest existing runs."""
+    """None when ``run`` has a parameter file make can build; else what is wrong, with the closest existing runs."""
     if parameter_file(run).is_file():
-        return None
+        return name_problem(parameter_file(run))
     folder = parameter_file(run).parent
     known = sorted(run_id(p) for p in folder.glob("*.yaml") if name_ok(p.stem)) if folder.is_dir() else []
     close = difflib.get_close_matches(run, known, 1)
@@ -137,6 +137,8 @@ def defaults(notebook: str) -> dict:
 
 
 class _DuplicateKey(ValueError):
+    """A key written twice in one YAML mapping, with the lines of both."""
+
     def __init__(self, key, line: int, first: int):
         super().__init__(key)
         self.key, self.line, self.first = key, line, first
