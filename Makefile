@@ -136,8 +136,8 @@ inputs: | $(STAMP)
 $(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest $(RUN_SET): inputs ;
 
 # A failed run leaves nothing complete: papermill writes a temporary file of its own (the shell's pid in
-# its name) renamed only on success, and the notebook writes its results and figures only after its
-# sanity asserts.
+# its name; one a killed build left is removed, builds being one at a time) renamed only on success,
+# and the notebook writes its results and figures only after its sanity asserts.
 .SECONDEXPANSION:
 run_notebook = $(word 2,$(subst /, ,$*))
 run_scale    = $(if $(filter $(SMOKE)%,$@),smoke,full)
@@ -146,7 +146,7 @@ $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(wo
 	@mkdir -p $(@D)
 	@test -s $< || $(PY) -m helpers.runs params notebooks/$*.yaml --scale $(run_scale) --out $<
 	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
-	@start=$$(date +%s); part=$@.$$$$.part; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
+	@rm -f $@.*.part; start=$$(date +%s); part=$@.$$$$.part; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
 	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $$part -f $< > $@.log 2>&1 \
 	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $$part; exit 1; }; \
 	mv $$part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
