@@ -47,6 +47,14 @@ class Tree:
 
     def __init__(self, root: Path):
         self.root, self.log = root, root / "papermill.log"
+        self.env = {k: v for k, v in os.environ.items() if k not in (
+            "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "WORKBOOK_BUILD_LOCK", "WORKBOOK_OUTPUT", "DASK_SCHEDULER_ADDRESS")}
+        self.env.update(PYTHONPATH=str(root), FAKE_LOG=str(self.log), WORKBOOK_ENGINE="serial")
+
+    @classmethod
+    def fresh(cls, root: Path) -> "Tree":
+        """A new scratch tree at ``root``, nothing built."""
+        root.mkdir()
         for name in ("Makefile", "requirements.txt", "environment.yml", "pyproject.toml"):
             shutil.copy2(ROOT / name, root / name)
             os.utime(root / name, (0, 0))        # never newer than .venv/.installed: make must not touch the venv
@@ -55,9 +63,13 @@ class Tree:
         for name in (".venv", "data"):
             (root / name).symlink_to(ROOT / name)
         (root / "papermill.py").write_text(FAKE_PAPERMILL)
-        self.env = {k: v for k, v in os.environ.items() if k not in (
-            "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "WORKBOOK_BUILD_LOCK", "WORKBOOK_OUTPUT", "DASK_SCHEDULER_ADDRESS")}
-        self.env.update(PYTHONPATH=str(root), FAKE_LOG=str(self.log), WORKBOOK_ENGINE="serial")
+        return cls(root)
+
+    @classmethod
+    def copy(cls, tree: "Tree", root: Path) -> "Tree":
+        """A copy of ``tree`` at ``root`` (time stamps kept, so what was up to date still is)."""
+        shutil.copytree(tree.root, root, symlinks=True)
+        return cls(root)
 
     def command(self, *args) -> list[str]:
         return ["make", "--no-print-directory", f"PAPERMILL={sys.executable} {self.root / 'papermill.py'}", *args]
@@ -77,27 +89,41 @@ class Tree:
         return lines
 
 
+REPORT_NB = "build/smoke/report/build/report.ipynb"
+
+
 @pytest.fixture
 def tree(tmp_path) -> Tree:
-    root = tmp_path / "tree"
-    root.mkdir()
-    return Tree(root)
+    return Tree.fresh(tmp_path / "tree")
 
 
-REPORT_NB = "build/smoke/report/build/report.ipynb"
+@pytest.fixture(scope="module")
+def _built(tmp_path_factory) -> Tree:
+    built = Tree.fresh(tmp_path_factory.mktemp("built") / "tree")
+    done = built.make(REPORT_NB, "SCALE=smoke")
+    assert done.returncode == 0 and f"running the report notebook on {RUNS} runs" in done.stdout, done.stdout + done.stderr
+    built.ran()
+    return built
+
+
+@pytest.fixture
+def built_tree(_built, tmp_path) -> Tree:
+    """A scratch tree whose smoke runs and report notebook are built (by the stand-in) and up to date."""
+    return Tree.copy(_built, tmp_path / "tree")
 
 
 # --- 1, 2. a deleted run stays in the report; an edited results file reaches it ---------------------
 
-def test_1_2_the_report_depends_on_the_set_of_runs_and_on_their_results_files(tree):
+def test_1_2_the_report_depends_on_the_set_of_runs_and_on_their_results_files(built_tree):
+    tree = built_tree
+    again = tree.make(REPORT_NB, "SCALE=smoke")
+    assert "report notebook" not in again.stdout and tree.ran() == []      # nothing changed: nothing runs
     extra = tree.root / "notebooks/runs/01_logistic/logistic_2v7.yaml"
     extra.write_text("overrides: {digits: [2, 7]}\n")
     done = tree.make(REPORT_NB, "SCALE=smoke")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"running the report notebook on {RUNS + 1} runs" in done.stdout
     tree.ran()
-    again = tree.make(REPORT_NB, "SCALE=smoke")
-    assert "report notebook" not in again.stdout and tree.ran() == []      # nothing changed: nothing runs
     extra.unlink()                                                          # 1: a run removed
     after = tree.make(REPORT_NB, "SCALE=smoke")
     assert after.returncode == 0, after.stdout + after.stderr
@@ -151,12 +177,11 @@ def test_every_refusal_names_the_same_rerun_command(workbook, damage):
         results.read_results(P["run"], "smoke")
 
 
-def test_the_rerun_command_works_as_printed(tree):
+def test_the_rerun_command_works_as_printed(built_tree):
     """`make rerun RUN=...` (every refusal's command) reruns the run even though make finds it up to date,
     as it is after a record or figure was edited in place."""
+    tree = built_tree
     command = shlex.split(results.rebuild_command("runs/02_softmax/shi", "smoke"))
-    assert tree.make("notebooks", "SCALE=smoke").returncode == 0
-    tree.ran()
     assert tree.make("notebooks", "SCALE=smoke").returncode == 0 and tree.ran() == []   # up to date
     assert command[0] == "make"
     done = tree.make(*command[1:])                                                      # as printed
@@ -235,14 +260,14 @@ def test_4_a_key_given_twice_is_refused_with_the_file_key_and_lines(workbook, co
 
 # --- 5. a stale PDF beside a new HTML -------------------------------------------------------------
 
-def test_5_without_tex_the_report_removes_a_pdf_older_than_its_tex(tree, tmp_path):
+def test_5_without_tex_the_report_removes_a_pdf_older_than_its_tex(built_tree, tmp_path):
     no_tex = tmp_path / "bin"
     no_tex.mkdir()
     for folder in os.environ["PATH"].split(os.pathsep):
         for tool in Path(folder).glob("*") if Path(folder).is_dir() else ():
             if tool.name != "xelatex" and not (no_tex / tool.name).exists():
                 (no_tex / tool.name).symlink_to(tool)
-    assert tree.make(REPORT_NB, "SCALE=smoke").returncode == 0
+    tree = built_tree
     report = tree.root / "build/smoke/report"
     for name in ("report.tex", "report.html"):
         (report / name).write_text("new")                     # newer than the report notebook: up to date
