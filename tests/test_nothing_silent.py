@@ -6,7 +6,6 @@ that writes an empty notebook and an empty results file, so a whole build takes 
 Python pieces are tested directly. Cases 7, 11 and 12 (the Dask side) are not here.
 """
 import fcntl
-import json
 import os
 import re
 import shlex
