@@ -43,7 +43,7 @@ PENALTIES = ("l1", "l2")
 WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-empty list of numbers >= 0",
         "list[str]": "a non-empty list of strings", "variants": "a non-empty mapping {name: {Config field: value}}",
         "variants?": "a mapping {name: {Config field: value}}",
-        "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...], warm_start: true/false}",
+        "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...] or λ sets [[λ...], ...], warm_start: true/false}",
         "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)"}
 
 
@@ -66,13 +66,20 @@ def _kind_ok(kind, value, notebook: str) -> bool:
         "variants?": isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()),
         "selection": isinstance(value, dict) and (not value or (
             set(value) == {"penalties", "lambdas", "warm_start"} and isinstance(value["warm_start"], bool)
-            and _kind_ok("list[str]", value["penalties"], notebook) and _kind_ok("list[float]", value["lambdas"], notebook))),
+            and _kind_ok("list[str]", value["penalties"], notebook) and _lambda_sets_ok(value["lambdas"], notebook))),
         "list[int]": isinstance(value, list) and bool(value) and all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value),
         "list[float]": isinstance(value, list) and bool(value) and all(_number(v) and v >= 0 for v in value),
         "str": isinstance(value, str) and bool(value),
         "list[str]": isinstance(value, list) and bool(value) and all(isinstance(v, str) and v for v in value),
     }[kind]
+
+
+def _lambda_sets_ok(lambdas, notebook: str) -> bool:
+    """A list of λ (one set), or a non-empty list of such lists (λ sets, each its own chain)."""
+    if isinstance(lambdas, list) and lambdas and all(isinstance(v, list) for v in lambdas):
+        return all(_kind_ok("list[float]", v, notebook) for v in lambdas)
+    return _kind_ok("list[float]", lambdas, notebook)
 
 
 def _cast(kind, value):
@@ -147,7 +154,10 @@ def parameters(namespace: dict, notebook: str) -> dict:
     if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
         raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
     if "selection" in values and values["selection"]:
-        values["selection"] = {**values["selection"], "lambdas": _cast("list[float]", values["selection"]["lambdas"])}
+        lambdas = values["selection"]["lambdas"]
+        lambdas = [_cast("list[float]", v) for v in lambdas] if all(isinstance(v, list) for v in lambdas) \
+            else _cast("list[float]", lambdas)
+        values["selection"] = {**values["selection"], "lambdas": lambdas}
     bad = [p for p in values.get("penalties", values.get("selection", {}).get("penalties", [])) if p not in PENALTIES]
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")

@@ -133,3 +133,34 @@ def test_listing_holdout_is_int_of_the_fraction_and_skips_one_and_drops_the_last
     x, y = np.arange(38)[:, None], np.arange(38)              # int(3.8) = 3, where round gives 4
     assert data.holdout_split(x, y, "first-listing", 0.1)[3].tolist() == [0, 1, 2]
     assert data.holdout_split(x, y, "first-listing", 0.1)[1].tolist() == list(range(4, 37))
+
+
+# --- λ sets: one warm-started chain per set, each from the initial weights -----------------------
+
+def test_each_lambda_set_is_a_chain_from_the_same_initial_weights(monkeypatch, tmp_path):
+    from helpers import experiment
+    monkeypatch.setenv("WORKBOOK_ENGINE", "serial")
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "fits"))
+    base = small(init="normal", bias="input", batch_size=None, epochs=2, restore="best", monitor="holdout_acc")
+    selection = {"penalties": ["l1", "l2"], "lambdas": [[0.01, 0.001], [0.05]], "warm_start": True}
+    got = experiment.run_selection(base, selection, [0])
+    assert list(got) == ["l1 λ=0.01", "l1 λ=0.001", "l2 λ=0.01", "l2 λ=0.001", "l1 λ=0.05", "l2 λ=0.05"]
+    splits = splits_for(base)
+    chain1 = sweep([base.replace(l1=0.01), base.replace(l1=0.001), base.replace(l2=0.01), base.replace(l2=0.001)], splits)
+    chain2 = sweep([base.replace(l1=0.05), base.replace(l2=0.05)], splits)
+    fresh = fit(base.replace(l1=0.05), splits)        # the second set starts from the initial weights again
+    for name, result in zip(got, chain1 + chain2):
+        assert all(np.array_equal(got[name][0].params[k], result.params[k]) for k in result.params), name
+    assert np.array_equal(got["l1 λ=0.05"][0].params["W1"], fresh.params["W1"])
+    assert not np.array_equal(got["l2 λ=0.001"][0].params["W1"], fit(base.replace(l2=0.001), splits).params["W1"])
+
+
+def test_a_flat_lambda_list_is_one_chain(monkeypatch, tmp_path):
+    from helpers import experiment
+    monkeypatch.setenv("WORKBOOK_ENGINE", "serial")
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "fits"))
+    base = small(init="normal", batch_size=None, epochs=1, restore="last")
+    got = experiment.run_selection(base, {"penalties": ["l2"], "lambdas": [0.1, 0.01], "warm_start": True}, [0])
+    first = fit(base.replace(l2=0.1), splits_for(base))
+    second = fit(base.replace(l2=0.01), splits_for(base), params=first.last_params)
+    assert np.array_equal(got["l2 λ=0.01"][0].params["W1"], second.params["W1"])
