@@ -13,6 +13,7 @@ one kernel works; a name there that the notebook does not take is an error with 
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 
@@ -82,17 +83,35 @@ def _lambda_sets_ok(lambdas, notebook: str) -> bool:
     return _kind_ok("list[float]", lambdas, notebook)
 
 
+def _number_or_text(v):
+    try:
+        return float(v) if isinstance(v, str) else v
+    except ValueError:
+        return v
+
+
+FLOAT_FIELDS = {f.name for f in dataclasses.fields(Config) if "float" in str(f.type)}
+
+
+def _config_numbers(fields):
+    """{Config field: value} with numbers YAML read as strings ("1e-05") made floats, as
+    Config.from_dict casts them: the parameters a run records then equal its file's."""
+    if not isinstance(fields, dict):
+        return fields
+    return {k: _number_or_text(v) if k in FLOAT_FIELDS else v for k, v in fields.items()}
+
+
 def _cast(kind, value):
-    """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due."""
-    def num(v):
-        try:
-            return float(v) if isinstance(v, str) else v
-        except ValueError:
-            return v
+    """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due
+    (also in Config fields of ``base``, ``overrides`` and each variant)."""
     if kind == "float":
-        return num(value)
+        return _number_or_text(value)
     if kind == "list[float]" and isinstance(value, list):
-        return [num(v) for v in value]
+        return [_number_or_text(v) for v in value]
+    if kind == "dict":
+        return _config_numbers(value)
+    if kind in ("variants", "variants?") and isinstance(value, dict):
+        return {name: _config_numbers(fields) for name, fields in value.items()}
     return value
 
 

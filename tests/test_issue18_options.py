@@ -164,3 +164,12 @@ def test_a_flat_lambda_list_is_one_chain(monkeypatch, tmp_path):
     first = fit(base.replace(l2=0.1), splits_for(base))
     second = fit(base.replace(l2=0.01), splits_for(base), params=first.last_params)
     assert np.array_equal(got["l2 λ=0.01"][0].params["W1"], second.params["W1"])
+
+
+def test_the_new_training_options_are_not_data_settings():
+    """A worker builds the splits from the data fields alone: a config using the new options must
+    give the same data key as without them (and a valid Config for load_splits)."""
+    from helpers import engine
+    plain = small(model="softmax", init="normal", bias="input")
+    used = plain.replace(bias_input=1 / 255, early_stopping="converged", min_delta=1e-5, stop_after=3)
+    assert engine._data_key(used) == engine._data_key(plain)

@@ -121,3 +121,12 @@ def test_a_softmax_selection_takes_lambda_sets():
     assert values["selection"]["lambdas"] == [[0.01, 0.001], [0.05]]
     with pytest.raises(ValueError, match="selection=.* is not {} or {penalties"):
         params.parameters(namespace("02_softmax", selection={**sets, "lambdas": [[0.01], []]}), "02_softmax")
+
+
+def test_numbers_yaml_reads_as_text_become_floats_in_config_fields():
+    """papermill reads the parameters JSON as YAML 1.1, where 1e-05 (no dot) is a string: the run
+    must record the float its file says, or its record never matches its file."""
+    values = params.parameters(namespace("01_logistic", overrides={"early_stopping": "converged", "min_delta": "1e-05"},
+                                         variants={"a": {"l2": "1e-05", "holdout": "first"}}), "01_logistic")
+    assert values["overrides"] == {"early_stopping": "converged", "min_delta": 1e-05}
+    assert values["variants"]["a"] == {"l2": 1e-05, "holdout": "first"}
