@@ -321,8 +321,10 @@ def _n_test(config_json: str) -> int:
     return len(load_splits(Config.from_dict(json.loads(config_json)).replace(progress=False)).y_test)
 
 
-VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "open": "open"}
-_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "open": "open"}
+VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "inconsistent": "inconsistent in the report",
+                 "open": "open"}
+_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "inconsistent in the report": "inconsistent",
+                 "open": "open"}
 
 
 def _measured(rows) -> list[dict]:
@@ -523,8 +525,11 @@ def gap_notes(rows) -> str:
                      + ("within noise of the published number: explained by that setting (inferred, not stated)."
                         if a["within"] else f"still {abs(a['diff']):.{digits}f} away: **open gap: not explained** (tried: {e['ablation']}).")
                      )
-        else:
+        elif row.verdict != "inconsistent in the report":
             text += "; **open gap: not explained** (no ablation run)."
+        if row.evidence:
+            text += (f"; **inconsistent in the report**: {row.evidence}." if row.verdict == "inconsistent in the report"
+                     else f"; its stated rule checked against the build: {row.evidence}.")
         if e.get("note"):
             text += f" {e['note']}"
         bullets.append(text)
