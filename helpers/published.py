@@ -8,7 +8,8 @@ it leaves unstated is a named default), optionally ``ablation`` (a variant of th
 whose setting is *inferred*: chosen because it moves the number toward the published one,
 shown beside the stated result, never instead), ``inconsistent`` (a check of
 ``reproduction.CHECKS``: the number contradicts the report's own stated rule, measured by the
-build) and ``note`` (what is unstated).
+build; ``other_value``: the report's second statement of the same number, for the check
+"two_values") and ``note`` (what is unstated).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from .runs import ROOT
 
 PUBLISHED = ROOT / "report" / "published.yaml"
 REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
-OPTIONAL = {"ablation", "note", "inconsistent"}
+OPTIONAL = {"ablation", "note", "inconsistent", "other_value"}
 PROVENANCE = ("stated", "default")
 METRIC_WORDS = {"test_acc": "test %", "holdout_acc": "hold-out %", "test_loss": "test loss", "epochs_run": "epochs",
                 "weight_norm": "‖W‖", "best_epoch": "best epoch", "first_mean": "image mean", "first_std": "image std"}
@@ -43,6 +44,8 @@ def published(path=PUBLISHED) -> list[dict]:
             problems.append(f"provenance must be one of {list(PROVENANCE)}")
         if "inconsistent" in entry and entry["inconsistent"] not in CHECKS:
             problems.append(f"inconsistent names a check of helpers.reproduction: one of {list(CHECKS)}")
+        if ("other_value" in entry) != (entry.get("inconsistent") == "two_values"):
+            problems.append("other_value (the report's second statement of the number) goes with inconsistent: two_values")
         if "ablation" in entry and "inferred" not in str(entry["ablation"]):
             problems.append("an ablation's variant name says it is inferred")
         if problems:

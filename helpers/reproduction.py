@@ -66,7 +66,7 @@ def first_rise(losses) -> int | None:
     return next((e for e in range(1, len(losses)) if losses[e] > losses[e - 1]), None)
 
 
-def stop_needs_rises(record: dict, entry: dict) -> tuple[bool, str]:
+def stop_needs_rises(record: dict, entry: dict, n_test: int | None = None) -> tuple[bool, str]:
     """A published stop at epoch E under "stop after p consecutive rises of the hold-out loss"
     needs the loss rising at epochs E-p+1 .. E, so its first rise at epoch E-p+1 or earlier. The
     evidence: the first rise in this build's histories under the stated settings (every seed);
@@ -84,14 +84,28 @@ def stop_needs_rises(record: dict, entry: dict) -> tuple[bool, str]:
     return holds, evidence
 
 
-CHECKS = {"stop_needs_rises": stop_needs_rises}
+def two_values(record: dict, entry: dict, n_test: int | None) -> tuple[bool, str]:
+    """The report publishes this number twice, as ``value`` and as ``other_value`` (e.g. abstract
+    and text): inconsistent when the two are further apart than the noise band of one published
+    run on our test-set size. The evidence also says which of the two ours is within noise of."""
+    value, other, metric = float(entry["value"]), float(entry["other_value"]), entry["metric"]
+    band = noise_band(value, 0.0, metric, n_test)
+    ours = _in_units(record["summary"][entry["variant"]][metric], metric)
+    near = [v for v in (value, other) if abs(ours[0] - v) <= noise_band(v, ours[1], metric, n_test)]
+    evidence = (f"the report gives {value:g} and, elsewhere, {other:g}: {abs(value - other):.2f} apart against a noise "
+                f"band of {band:.2f}; ours, {ours[0]:.2f}, is within noise of "
+                + (" and ".join(f"{v:g}" for v in near) if near else "neither"))
+    return abs(value - other) > band, evidence
+
+
+CHECKS = {"stop_needs_rises": stop_needs_rises, "two_values": two_values}
 
 
 def compare(record: dict, entry: dict, n_test: int | None) -> Row:
     """One published number beside the run's result (and its inferred ablation's, if named)."""
     main = _measure(record["summary"], entry["variant"], entry, n_test)
     ablation = _measure(record["summary"], entry["ablation"], entry, n_test) if entry.get("ablation") else None
-    inconsistent, evidence = CHECKS[entry["inconsistent"]](record, entry) if entry.get("inconsistent") else (False, None)
+    inconsistent, evidence = CHECKS[entry["inconsistent"]](record, entry, n_test) if entry.get("inconsistent") else (False, None)
     verdict = "within noise" if main["within"] else "explained" if ablation and ablation["within"] else \
         "inconsistent in the report" if inconsistent else "open"
     return Row(entry, main["ours"], main["diff"], main["noise"], main["within"],

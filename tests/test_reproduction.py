@@ -122,3 +122,19 @@ def test_every_cited_run_variant_and_ablation_exists_in_the_build():
         assert e["run"] in records, e["run"]
         variants = records[e["run"]]["summary"]
         assert e["variant"] in variants and e.get("ablation", e["variant"]) in variants, (e["run"], e["variant"])
+
+
+def test_a_number_the_report_states_twice_beyond_noise_is_inconsistent():
+    """98 (abstract) and 97 (text) on 1,999 test images: 1 point apart, band 2·sqrt(.98·.02/1999) = 0.63."""
+    rec = record({"v": {"test_acc": [0.9715, 0.0]}})
+    row = reproduction.compare(rec, entry(value=98.0, inconsistent="two_values", other_value=97.0), 1999)
+    band = 2 * 100 * math.sqrt(0.98 * 0.02 / 1999)
+    assert row.verdict == "inconsistent in the report"
+    assert row.evidence == (f"the report gives 98 and, elsewhere, 97: 1.00 apart against a noise band of {band:.2f}; "
+                            "ours, 97.15, is within noise of 97")
+
+
+def test_two_values_within_noise_of_each_other_are_no_inconsistency():
+    rec = record({"v": {"test_acc": [0.95, 0.0]}})
+    row = reproduction.compare(rec, entry(value=98.0, inconsistent="two_values", other_value=97.9), 1999)
+    assert row.verdict == "open" and row.evidence.endswith("ours, 95.00, is within noise of neither")
