@@ -9,7 +9,9 @@ whose setting is *inferred*: chosen because it moves the number toward the publi
 shown beside the stated result, never instead), ``inconsistent`` (a check of
 ``reproduction.CHECKS``: the number contradicts the report's own stated rule, measured by the
 build; ``other_value``: the report's second statement of the same number, for the check
-"two_values") and ``note`` (what is unstated).
+"two_values"), ``hypothesis`` (the name one inferred setting carries across every row it
+concerns; default: the ablation's variant name), ``chosen_on`` (the label of the row its value
+was chosen on, if any) and ``note`` (what is unstated).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from .runs import ROOT
 
 PUBLISHED = ROOT / "report" / "published.yaml"
 REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
-OPTIONAL = {"ablation", "note", "inconsistent", "other_value"}
+OPTIONAL = {"ablation", "note", "inconsistent", "other_value", "hypothesis", "chosen_on"}
 PROVENANCE = ("stated", "default")
 METRIC_WORDS = {"test_acc": "test %", "holdout_acc": "hold-out %", "test_loss": "test loss", "epochs_run": "epochs",
                 "weight_norm": "‖W‖", "best_epoch": "best epoch", "first_mean": "image mean", "first_std": "image std"}
@@ -44,6 +46,8 @@ def published(path=PUBLISHED) -> list[dict]:
             problems.append(f"provenance must be one of {list(PROVENANCE)}")
         if "inconsistent" in entry and entry["inconsistent"] not in CHECKS:
             problems.append(f"inconsistent names a check of helpers.reproduction: one of {list(CHECKS)}")
+        if ("hypothesis" in entry or "chosen_on" in entry) and "ablation" not in entry:
+            problems.append("hypothesis / chosen_on describe an inferred ablation: name its variant in ablation")
         if ("other_value" in entry) != (entry.get("inconsistent") == "two_values"):
             problems.append("other_value (the report's second statement of the number) goes with inconsistent: two_values")
         if "ablation" in entry and "inferred" not in str(entry["ablation"]):

@@ -533,8 +533,24 @@ def gap_notes(rows) -> str:
         if e.get("note"):
             text += f" {e['note']}"
         bullets.append(text)
-    return "The numbers beyond noise under the stated settings:\n\n" + "\n".join(bullets) if bullets else \
+    text = "The numbers beyond noise under the stated settings:\n\n" + "\n".join(bullets) if bullets else \
         "Every published number is reproduced within noise under the stated settings and named defaults."
+    tested = hypotheses_text(rows)
+    return text + ("\n\n" + tested if tested else "")
+
+
+def hypotheses_text(rows) -> str:
+    """Markdown, one bullet per inferred setting (reproduction.hypotheses): the rows it was applied
+    to unchanged, the row its value was chosen on (if any) and how many other rows it brings within noise."""
+    from .reproduction import hypotheses
+    bullets = []
+    for h in hypotheses(rows):
+        numbers = ", ".join(map(str, h["rows"]))
+        chosen = (f"its value was chosen on “{h['chosen_on']}”; of the other {len(h['rows']) - 1} rows it brings "
+                  f"{h['others_within']} within noise" if h["chosen_on"] else
+                  f"no row is named as the one its value was chosen on; it brings {h['others_within']} of them within noise")
+        bullets.append(f"- *{h['hypothesis']}*: applied unchanged to row{'s' if len(h['rows']) > 1 else ''} {numbers}; {chosen}.")
+    return "Each inferred setting across the rows it concerns:\n\n" + "\n".join(bullets) if bullets else ""
 
 
 def stable_ids(path) -> None:

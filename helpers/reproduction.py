@@ -4,6 +4,7 @@ Interface:
     rows = compare_all(records, entries, n_test)   # one Row per published entry (published.py)
     counts(rows)          # {"rows", "within", "explained", "inconsistent", "open"}
     summary_line(rows)    # "53 rows: 40 within noise under stated settings and named defaults; ..."
+    hypotheses(rows)      # each inferred setting across the rows it concerns: how many it brings within noise
     gradcheck_rows(published_tables, eps)          # the reports' gradient-check tables against their bound
 
 A row is *within noise* when the build's result under the report's stated settings and named
@@ -122,6 +123,29 @@ def compare_all(records: dict, entries: list[dict], n_test) -> list[Row]:
         size = n_test(record, entry["variant"]) if entry["metric"].endswith("acc") else None
         rows.append(compare(record, entry, size))
     return rows
+
+
+def hypotheses(rows: list[Row]) -> list[dict]:
+    """One inferred setting tested across rows: the rows whose entries name the same ``hypothesis``
+    (default: the ablation variant's name), in order of first appearance. Each: {"hypothesis",
+    "rows": [row numbers, 1-based], "within": [those the ablation brings within noise],
+    "chosen_on": the label of the row its value was chosen on (the entry's ``chosen_on``) or None,
+    "others_within": how many of the *other* rows it brings within noise}."""
+    out = {}
+    for i, row in enumerate(rows, 1):
+        if not row.ablation:
+            continue
+        name = row.entry.get("hypothesis") or row.entry["ablation"]
+        h = out.setdefault(name, {"hypothesis": name, "rows": [], "within": [], "chosen_on": None})
+        h["rows"].append(i)
+        if row.ablation["within"]:
+            h["within"].append(i)
+        if row.entry.get("chosen_on"):
+            h["chosen_on"] = row.entry["chosen_on"]
+    for h in out.values():
+        chosen = [i for i in h["rows"] if rows[i - 1].entry["label"] == h["chosen_on"]]
+        h["others_within"] = len([i for i in h["within"] if i not in chosen])
+    return list(out.values())
 
 
 def counts(rows: list[Row]) -> dict:

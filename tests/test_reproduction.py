@@ -138,3 +138,16 @@ def test_two_values_within_noise_of_each_other_are_no_inconsistency():
     rec = record({"v": {"test_acc": [0.95, 0.0]}})
     row = reproduction.compare(rec, entry(value=98.0, inconsistent="two_values", other_value=97.9), 1999)
     assert row.verdict == "open" and row.evidence.endswith("ours, 95.00, is within noise of neither")
+
+
+def test_one_hypothesis_counts_the_other_rows_it_brings_within_noise():
+    summary = {"v": {"test_acc": [0.96, 0.0]}, "v (inferred)": {"test_acc": [0.931, 0.0]},
+               "w (inferred)": {"test_acc": [0.99, 0.0]}}
+    rows = [reproduction.compare(record(summary), entry(label=label, ablation=ablation, hypothesis="η/B",
+                                                        **({"chosen_on": "a"} if label == "b" else {})), 10000)
+            for label, ablation in (("a", "v (inferred)"), ("b", "v (inferred)"), ("c", "w (inferred)"))]
+    rows.append(reproduction.compare(record(summary), entry(label="d", ablation="v (inferred)"), 10000))
+    got = reproduction.hypotheses(rows)
+    assert [h["hypothesis"] for h in got] == ["η/B", "v (inferred)"]
+    assert got[0] == {"hypothesis": "η/B", "rows": [1, 2, 3], "within": [1, 2], "chosen_on": "a", "others_within": 1}
+    assert got[1]["rows"] == [4] and got[1]["chosen_on"] is None and got[1]["others_within"] == 1
