@@ -13,6 +13,8 @@ STAMP    := $(VENV)/.installed
 KERNEL   := mnist-workbook
 DATASET  ?= mnist
 FROM     ?=
+# what a kernel adds to a notebook's metadata.language_info on save (nbstripout strips it; the name stays)
+VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_exporter pygments_lexer version
 # The project's kernel spec lives inside .venv; put it first so papermill and nbval
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
@@ -40,11 +42,16 @@ PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar
 # Every run, reference and nbval check uses one BLAS thread (the fits pin it themselves too): the
 # summation order inside a matrix product depends on the thread count.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-# The whole machine, never more: one Dask cluster (a worker process per core) runs every fit of
-# a build, shared through DASK_SCHEDULER_ADDRESS; make runs that many notebooks at once, and the
-# notebooks mostly wait for their fits. With DASK_SCHEDULER_ADDRESS already set, that cluster is used.
-JOBS      ?= $(shell nproc 2> /dev/null || echo 2)
-ENGINE    := $(PY) -m helpers.engine --
+# One Dask cluster (a worker process per core, WORKBOOK_WORKERS to change) runs every fit of a
+# build, shared through DASK_SCHEDULER_ADDRESS. make runs every notebook of the build at once
+# (JOBS, default: the number of runs): they mostly wait for their fits, so every fit reaches the
+# cluster as soon as its run starts and the longest start first (Dask priority); the workers,
+# not make, set how much runs at a time. Each waiting notebook is a kernel of ~150-250 MB.
+# With DASK_SCHEDULER_ADDRESS already set, that cluster is used.
+JOBS      ?= $(words $(RUN_IDS) x)
+# the build's cluster and its status line (fits done / running / waiting, estimate); the fit
+# phase's compute, wall time and utilisation go to $(OUT)build/fit-phase.json (make bench reads it)
+ENGINE    := WORKBOOK_BUILD_LOG=$(CURDIR)/$(OUT)build/fit-phase.json $(PY) -m helpers.cluster --
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,9 +68,14 @@ $(STAMP): requirements.txt environment.yml pyproject.toml
 	@ln -sf "$$($(PY) -c 'import pypandoc; print(pypandoc.get_pandoc_path())')" $(VENV)/bin/pandoc
 	@$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) \
 	  --display-name "Python (mnist-workbook)" > /dev/null
-	@# the git filter that keeps outputs out of committed notebooks (which files: .gitattributes)
+	@# the git filter that keeps outputs out of committed notebooks (which files: .gitattributes),
+	@# and the volatile metadata a Jupyter save adds (language_info beyond its name)
 	@if git rev-parse --git-dir > /dev/null 2>&1; then \
-	  $(VENV)/bin/nbstripout --install --attributes "$$(git rev-parse --git-dir)/info/nbstripout-attributes"; fi
+	  $(VENV)/bin/nbstripout --install --attributes "$$(git rev-parse --git-dir)/info/nbstripout-attributes" && \
+	  git config filter.nbstripout.extrakeys "$(addprefix metadata.language_info.,$(VOLATILE_LANGUAGE_INFO))"; fi
+	@# a Jupyter server from .venv saves those notebooks as the filter stores them (helpers/lab.py)
+	@mkdir -p $(VENV)/etc/jupyter && \
+	  echo '{"ContentsManager": {"pre_save_hook": "helpers.lab.strip_on_save"}}' > $(VENV)/etc/jupyter/jupyter_server_config.json
 	@touch $@
 
 env: $(STAMP) ## create .venv with the pinned packages and the project kernel
@@ -114,8 +126,11 @@ $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(wo
 	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
 	mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
 
-# What spans runs reads other runs' results: run those first.
-$(filter %/07_across_runs/%,$(EXECUTED)): $(filter %/01_logistic/%,$(EXECUTED))
+# What spans runs reads other runs' results: run those first. (A make pattern holds one %, so
+# the lists are picked by their folder with a loop; tests/test_build.py checks `make -pn` sees it.)
+ACROSS    := $(foreach e,$(EXECUTED),$(if $(findstring /07_across_runs/,$(e)),$(e)))
+LOGISTIC  := $(foreach e,$(EXECUTED),$(if $(findstring /01_logistic/,$(e)),$(e)))
+$(ACROSS): $(LOGISTIC)
 tests/notebooks/07_across_runs.ipynb: $(patsubst notebooks/%.yaml,$(SMOKE)build/executed/%.ipynb,$(wildcard notebooks/runs/01_logistic/*.yaml))
 
 references: | $(STAMP) data ## regenerate the nbval references (smoke scale) in tests/notebooks

@@ -155,7 +155,16 @@ def main(argv=None) -> None:
         print(f"mlp epoch, {where:14s} as fit runs it {p:7.3f} s = {p / floor:.2f} x floor;  "
               f"numpy's default threads {d:7.3f} s = {d / p:.2f} x pinned")
     print(f"{args.fits} fits on 1 worker {one:6.1f} s, on 2 workers {two:6.1f} s: speed-up {one / two:.2f} x")
-    compute, count = build_compute(Path(__file__).resolve().parent.parent)
+    root = Path(__file__).resolve().parent.parent
+    phase = root / "build" / "fit-phase.json"
+    if phase.exists():   # written by the last full build's cluster (helpers.progress.BuildMonitor)
+        b = json.loads(phase.read_text())
+        print(f"last full build: {b['fits']} fits, {b['fit_compute_s'] / 60:.1f} min of fit compute in a fit phase of "
+              f"{b['fit_phase_wall_s'] / 60:.1f} min on {b['workers']} workers: utilisation {b['utilisation']:.0%} "
+              f"(compute / (wall x workers)); whole build {b['build_wall_s'] / 60:.1f} min")
+    else:
+        print("last full build: no build/fit-phase.json yet (make report writes it)")
+    compute, count = build_compute(root)
     if count:
         workers = os.cpu_count() or 1
         print(f"full build: {count} fits took {compute / 60:.1f} min of compute; on {workers} workers at the "

@@ -2,19 +2,18 @@
 
 Interface:
     results = run(jobs, labels)     # jobs: [(Config, ...)], one tuple per task; -> [[Result, ...]] in order
-    client()                        # the Dask client fits run on (started on first use)
     key(job)                        # the content key of a job: its cache entry and its Dask task name
-    python -m helpers.engine -- CMD...   # run CMD with a local cluster shared through DASK_SCHEDULER_ADDRESS
+    cost(job)                       # its estimated cost: long fits start first (Dask priority)
+    python -m helpers.engine -- CMD...   # = python -m helpers.cluster -- CMD (one cluster for a build)
 
 A job is a tuple of configurations: one fit, or a chain that warm-starts each fit from the
-previous one's weights (train.sweep). Where fits run:
-  - ``$DASK_SCHEDULER_ADDRESS`` (Dask's own convention) names a running scheduler: the fits
-    go there (a cluster, or the one `make` starts for a whole build);
-  - otherwise a local cluster is started on first use, one single-threaded worker process
-    per core (``$WORKBOOK_WORKERS`` to change), and its dashboard address is printed;
-  - ``$WORKBOOK_ENGINE=serial``, or a single job to compute without a scheduler, runs in
-    this process (for debugging; the numbers are the same bits).
+previous one's weights (train.sweep). Where fits run (cluster.py): the scheduler at
+``$DASK_SCHEDULER_ADDRESS``, else a local cluster started on first use in a process of its own
+(``$WORKBOOK_WORKERS`` worker processes, default one per core); ``$WORKBOOK_ENGINE=serial``, or a
+single job to compute without a scheduler, runs in this process (the numbers are the same bits).
 Workers load and verify the data themselves (data.load), once per data setting per process.
+Progress (progress.py): one bar per call naming the running fits and their epochs; an interrupt
+cancels what is left and says how many fits are done (those are cached: run again to continue).
 
 The cache (``$WORKBOOK_CACHE``, default ``.cache/fits/``; `make clean-cache` clears it) maps
 key(job) = sha256(configurations, the training code in helpers/, the data's sha256s) to the
@@ -29,13 +28,11 @@ import hashlib
 import json
 import os
 import pickle
-import socket
-import subprocess
 import sys
-import threading
+import time
 from pathlib import Path
 
-from . import provenance, train
+from . import cluster, progress, provenance, train
 from .config import Config
 from .fetch import DIGESTS, atomic_write
 from .runs import ROOT
@@ -115,66 +112,44 @@ def _data_key(config: Config) -> str:
     return provenance.canonical(fields)
 
 
-def execute(job: tuple) -> list:
-    """Run one job here (in a worker or in this process): one fit, or a warm-started chain."""
+def execute(job: tuple, progress_key: str | None = None, on_epoch=None) -> list:
+    """Run one job here (in a worker or in this process): one fit, or a warm-started chain.
+    Its epochs are reported as progress events (``progress_key``) and to ``on_epoch(fit, epoch, n)``."""
+    started = time.perf_counter()
     splits = _splits(_data_key(job[0]))
-    quiet = [c.replace(progress=False) for c in job] if _in_worker() else list(job)
-    results = [train.fit(quiet[0], splits)] if len(job) == 1 else train.sweep(quiet, splits)
+    quiet = [c.replace(progress=False) for c in job]   # progress goes through the reporter, not stderr
+    report = progress.epoch_reporter(progress_key or "", on_epoch)
+    if len(job) == 1:
+        results = [train.fit(quiet[0], splits, on_epoch=functools.partial(report, 0))]
+    else:
+        results = train.sweep(quiet, splits, on_epoch=report)
     for result, config in zip(results, job):
         result.config = config
+    progress.report_done(progress_key or "", time.perf_counter() - started)
     return results
 
 
-def _in_worker() -> bool:
-    try:
-        from distributed import get_worker
-        get_worker()
-        return True
-    except (ImportError, ValueError):
-        return False
+class Interrupted(KeyboardInterrupt):
+    """Kernel > Interrupt while fits ran: one line in the notebook, not a traceback."""
+
+    def _render_traceback_(self):   # IPython shows these lines instead of the traceback
+        return [str(self)]
 
 
-# --- where jobs run ---------------------------------------------------------------------------
-
-def start_local_cluster(port: int = 0):
-    """A local cluster: one single-threaded worker process per core ($WORKBOOK_WORKERS), BLAS
-    pinned to one thread; prints its dashboard address."""
-    from distributed import LocalCluster
-    workers = int(os.environ.get("WORKBOOK_WORKERS", os.cpu_count() or 1))
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, scheduler_port=port,
-                           dashboard_address=":0",
-                           env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    print(f"engine: started a local Dask cluster, {workers} worker process(es) x 1 thread, "
-          f"scheduler {cluster.scheduler_address}, dashboard {cluster.dashboard_link}", file=sys.stderr)
-    return cluster
-
-
-_local_cluster = functools.lru_cache(maxsize=1)(start_local_cluster)  # one per process, on first use
-
-
-def client():
-    """The client fits run on: this process's default client if any, else the scheduler at
-    ``$DASK_SCHEDULER_ADDRESS``, else a local cluster started now (once per process)."""
-    from distributed import Client, default_client
-    try:
-        return default_client()
-    except ValueError:
-        pass
-    address = os.environ.get("DASK_SCHEDULER_ADDRESS")
-    return Client(address, set_as_default=True) if address else Client(_local_cluster(), set_as_default=True)
+def cost(job: tuple) -> float:
+    """A fit's estimated cost: epochs x training images x weights, summed over a chain (for the
+    order fits start in: long ones first, so a build does not end waiting on one started last)."""
+    total = 0.0
+    for config in job:
+        images = config.n_train or 60000
+        sizes = [784, *(config.hidden or ()), 10 if config.digits is None else 1]
+        weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        total += config.epochs * images * weights
+    return total
 
 
 def _serial() -> bool:
     return os.environ.get("WORKBOOK_ENGINE", "dask") == "serial"
-
-
-def _bar(total: int, desc: str):
-    """Widgets in JupyterLab; plain lines where the pipeline logs (WORKBOOK_OUTPUT is set)."""
-    if "WORKBOOK_OUTPUT" in os.environ:
-        from tqdm import tqdm
-        return tqdm(total=total, desc=desc, file=sys.stderr, mininterval=10, ascii=True)
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc)
 
 
 def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = None) -> list:
@@ -182,6 +157,8 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
 
     ``labels``: a name per job for progress and errors (e.g. "l2 λ=0.01, seed 1").
     ``stats``: filled with {"cached": n, "computed": m, "where": "dask"|"serial"}.
+    An interrupt (KeyboardInterrupt) cancels the fits not yet finished and raises Interrupted
+    saying how many are done: the finished ones are cached, so running the cell again continues.
     """
     jobs = [tuple(job) for job in jobs]
     labels = labels or [f"job {i + 1}" for i in range(len(jobs))]
@@ -193,88 +170,87 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     if stats is not None:
         stats.update(cached=len(jobs) - len(todo), computed=len(todo), where=where)
     if not todo:
+        progress.all_cached(len(jobs))
         return results
-    bar = _bar(len(jobs), f"fits ({len(jobs) - len(todo)} cached)")
-    bar.update(len(jobs) - len(todo))
+    bar = progress.FitBar(labels, len(jobs) - len(todo))
     try:
         if where == "serial":
             for i in todo:
-                bar.set_postfix_str(labels[i], refresh=True)
-                results[i] = _labelled(execute, jobs[i], labels[i])
+                results[i] = _labelled(execute, jobs[i], labels[i], keys[i],
+                                       lambda fit, epoch, n, i=i: (bar.epoch(i, epoch, n), bar.refresh()))
                 store(keys[i], results[i])
-                bar.update()
+                bar.done(i, results[i][-1].wall_time)
         else:
             _run_on_dask(jobs, keys, labels, todo, results, bar)
+    except KeyboardInterrupt:
+        done = sum(r is not None for r in results)
+        raise Interrupted(f"interrupted: {done} of {len(jobs)} fits done; run the cell again to continue") from None
     finally:
         bar.close()
     return results
 
 
-def _labelled(fn, job, label):
+def _labelled(fn, job, label, *args):
     try:
-        return fn(job)
+        return fn(job, *args)
     except Exception as error:
         error.add_note(f"engine: while running {label}")
         raise
 
 
 def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
-    from distributed import as_completed
     from distributed.scheduler import KilledWorker
-    c = client()
+    c = cluster.client()
+    index = {f"fit-{keys[i]}": i for i in todo}
+
+    def on_event(event):
+        message = event[1]
+        i = index.get(f"fit-{message.get('key')}")
+        if i is not None and message.get("event") == "epoch":
+            bar.epoch(i, message["epoch"], message["epochs"])
+    c.subscribe_topic(progress.TOPIC, on_event)
     # the content key is the task's name: the same fit asked twice (by two notebooks of one
-    # build) is computed once by the scheduler
-    futures = {c.submit(execute, jobs[i], key=f"fit-{keys[i]}", pure=False, retries=0): i for i in todo}
+    # build) is computed once by the scheduler; long fits first (priority)
+    futures = {}
+    for i in todo:
+        futures[c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
+                         priority=int(cost(jobs[i]) // 1e9))] = i
+        progress.announce(c, keys[i], cost(jobs[i]), labels[i], jobs[i][0].model)
+    pending, checked = set(futures), time.monotonic()
     try:
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                results[i] = future.result()
-            except KilledWorker as error:
-                raise RuntimeError(f"{labels[i]}: Dask workers died {error.args[-1] if error.args else ''} "
-                                   "times while running this fit; nothing was written") from None
-            except Exception as error:
-                error.add_note(f"engine: while running {labels[i]} on Dask")
-                raise
-            store(keys[i], results[i])
-            bar.set_postfix_str(labels[i], refresh=False)
-            bar.update()
+        while pending:
+            finished = [future for future in pending if future.done()]
+            pending.difference_update(finished)
+            for future in finished:
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except KilledWorker as error:
+                    raise RuntimeError(f"{labels[i]}: Dask workers died {error.args[-1] if error.args else ''} "
+                                       "times while running this fit; nothing was written") from None
+                except Exception as error:
+                    error.add_note(f"engine: while running {labels[i]} on Dask")
+                    raise
+                store(keys[i], results[i])
+                bar.done(i, results[i][-1].wall_time)
+            bar.refresh()
+            if pending and not finished:
+                time.sleep(0.25)   # an interrupt lands here, between two looks at the futures
+            if pending and time.monotonic() - checked > 5:
+                checked = time.monotonic()
+                if not c.nthreads():
+                    cluster.wait_for_a_worker(c)   # an error after a while without any worker
     finally:
+        c.unsubscribe_topic(progress.TOPIC)
+        if pending:
+            c.cancel(list(pending))
         for future in futures:
             future.release()
 
 
-# --- one cluster for a whole build --------------------------------------------------------------
-
 def main(argv=None) -> int:
-    """``python -m helpers.engine -- CMD ...``: run CMD with $DASK_SCHEDULER_ADDRESS pointing at
-    a local cluster started for it (or the one already set), and stop the cluster afterwards."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--"]:
-        argv = argv[1:]
-    if not argv:
-        print("usage: python -m helpers.engine -- COMMAND [ARGS...]", file=sys.stderr)
-        return 2
-    if "DASK_SCHEDULER_ADDRESS" in os.environ or _serial():
-        return subprocess.call(argv)
-    # The cluster starts while the command starts (clients wait for the scheduler to answer),
-    # so a build with nothing to do costs almost nothing extra.
-    port = _free_port()
-    started: list = []
-    starter = threading.Thread(target=lambda: started.append(start_local_cluster(port)), daemon=True)
-    starter.start()
-    try:
-        return subprocess.call(argv, env={**os.environ, "DASK_SCHEDULER_ADDRESS": f"tcp://127.0.0.1:{port}"})
-    finally:
-        starter.join()
-        for cluster in started:
-            cluster.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """``python -m helpers.engine -- CMD``: the same as ``python -m helpers.cluster -- CMD``."""
+    return cluster.main(argv)
 
 
 if __name__ == "__main__":

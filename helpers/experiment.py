@@ -8,10 +8,14 @@ Interface:
     chain = run_sweep(base, steps, P["seeds"], P["scale"])   # warm-started: {step: [Result per seed]}
     summary = summarise(runs)                  # {variant: {metric: [mean, std over seeds]}}
     figure_path(P, "curves")                   # where plots.save puts a figure
+    measured(summary, P)                       # markdown: each variant beside the published numbers
+    show(optim.momentum, optim.averaged)       # the rule under study, its source displayed from helpers
     write_results(P, summary, runs, started)   # figures + build/results/<run>.json, atomically
     read_results(run, scale)                   # another run's record, refused if stale
 """
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 
@@ -20,6 +24,7 @@ from .config import Config
 from .params import SMOKE, SPECS, Parameters, base_config, scaled
 from .params import parameters as _validate
 from .published import METRIC_WORDS, published
+from .runs import INTERACTIVE, NOTEBOOKS, read
 from .results import figure_path, read_results, start_run, write_results
 from .tables import fmt, table
 from .tables import measured as _measured
@@ -122,11 +127,40 @@ def weights_of(record: dict, variant: str):
     return np.asarray(saved[variant]), record["extra"]["biases"][variant]
 
 
-def measured(summary: dict, run: str) -> str:
-    """Markdown bullets: each variant's test accuracy, loss and epochs, with the published numbers."""
-    return _measured(summary, run, published())
+def defaults_run(notebook: str, runs_dir: str = "runs") -> str | None:
+    """The run of ``notebook`` whose parameter file overrides none of its base settings (the
+    report whose settings are the notebook's defaults), or None when there is not exactly one."""
+    found = [path for path in sorted((NOTEBOOKS / runs_dir / notebook).glob("*.yaml"))
+             if not read(path).get("overrides")]
+    return f"{runs_dir}/{notebook}/{found[0].stem}" if len(found) == 1 else None
+
+
+def compared_run(P) -> str:
+    """The run whose published numbers ``P``'s results sit beside: its own name, or for a Jupyter
+    session (run "interactive") defaults_run(notebook)."""
+    return defaults_run(P.notebook) if P["run"] == INTERACTIVE else P["run"]
+
+
+def measured(summary: dict, P) -> str:
+    """Markdown bullets: each variant's test accuracy, loss and epochs, with the published numbers
+    of the same variant of compared_run(P)."""
+    run = compared_run(P)
+    text = _measured(summary, run, published())
+    if P["scale"] == "smoke":
+        text = ("*Smoke scale (a few thousand images, a few epochs, one seed): not comparable with the "
+                "published numbers, which are quoted only to show where they sit.*\n\n" + text)
+    if P["run"] == INTERACTIVE and run:
+        text += f"\n\n(This session runs the defaults of `{run}.yaml`: its published numbers are quoted.)"
+    return text
+
+
+def show(*functions):
+    """The source of ``functions`` as it is in helpers/, displayed as code: the rule a notebook
+    studies, read from the code that runs it, never a copy."""
+    from IPython.display import Code
+    return Code("\n\n".join(inspect.getsource(fn).rstrip() for fn in functions), language="python")
 
 
 __all__ = ["parameters", "base_config", "scaled", "run_variants", "run_sweep", "run_selection", "sweep", "sweep_name", "summarise",
-           "figure_path", "write_results", "read_results", "weights_of", "published", "measured", "fmt", "table", "load_splits",
+           "figure_path", "write_results", "show", "compared_run", "read_results", "weights_of", "published", "measured", "fmt", "table", "load_splits",
            "Result", "SPECS", "SMOKE", "METRIC_WORDS", "FINAL_METRICS"]

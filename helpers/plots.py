@@ -50,9 +50,19 @@ _SERIES_PATTERNS = [("leaky relu", r"leaky[ _-]?relu"), ("sigmoid", r"\bsigmoid\
 _LAMBDA = re.compile(r"λ\s*=?\s*([0-9.eE+-]+)")
 
 
+@contextlib.contextmanager
 def style():
-    """Context manager applying the workbook style: ``with plots.style(): ...``."""
-    return plt.style.context(STYLE)
+    """Context manager applying the workbook style: ``with plots.style(): ...``.
+
+    Interactive mode is kept as the body left it. In a Jupyter kernel the first figure loads the
+    inline backend, which switches interactive mode on; the style's rc context would switch it
+    off again on exit, and the inline backend then displays no later figure."""
+    with plt.style.context(STYLE):
+        try:
+            yield
+        finally:
+            interactive = plt.isinteractive()
+    plt.interactive(interactive)
 
 
 def series_colour(label) -> str | None:
@@ -218,20 +228,43 @@ def _wrap(label: str) -> str:
 
 
 def validation_and_test(histories: dict, axes=None, figsize=None):
-    """Two panels for several runs: validation loss (left) and test percent correct (right), one
+    """Two panels for several runs: hold-out loss (left) and test percent correct (right), one
     legend for both beneath them (the figure grows by its height). ``axes``: a pair of axes, or
-    None for a new figure; returns the pair."""
+    None for a new figure; returns the pair. The loss axis is set by the stated runs: an
+    inferred run (label "(inferred)") whose loss goes far above them is clipped, and the panel's
+    title says so (clip_to_stated)."""
     labels = [_flag_label(label, history)[0] for label, history in histories.items()]
     columns = 1 if max(map(len, labels), default=0) > LEGEND_WRAP else 2
     lines = sum(_wrap(label).count("\n") + 1 for label in labels) / columns
     if axes is None:
         with style():
             _, axes = plt.subplots(1, 2, figsize=figsize or (TEXT_WIDTH, 2.3 + 0.16 * lines + 0.15))
-    compare(histories, "loss", "holdout", ax=axes[0], title="validation loss", legend=False)
+    compare(histories, "loss", "holdout", ax=axes[0], title="hold-out loss", legend=False)
     compare(histories, "acc", "test", ax=axes[1], title="test percent correct", legend=False)
+    if clip_to_stated(axes[0], histories, "holdout_loss"):
+        axes[0].set_title("hold-out loss (inferred runs clipped)")
     with style():
         axes[0].figure.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=columns)
     return axes
+
+
+CLIP_RATIO = 2.0   # an inferred run's curve above twice the stated runs' highest value is clipped
+
+
+def clip_to_stated(ax, histories: dict, column: str) -> bool:
+    """Limit ``ax``'s y axis to the stated runs' range (5% margin) when an inferred run goes above
+    CLIP_RATIO times their highest ``column`` value; True when it clipped."""
+    def finite_max(history):
+        values = np.asarray([v for v in history.get(column, []) if v is not None], float)
+        values = values[np.isfinite(values)]
+        return values.max() if values.size else None
+    stated = [m for label, h in histories.items() if "(inferred)" not in str(label) and (m := finite_max(h)) is not None]
+    inferred = [m for label, h in histories.items() if "(inferred)" in str(label) and (m := finite_max(h)) is not None]
+    if not stated or not inferred or max(inferred) <= CLIP_RATIO * max(stated):
+        return False
+    bottom = ax.get_ylim()[0]
+    ax.set_ylim(bottom, max(stated) + 0.05 * (max(stated) - bottom))
+    return True
 
 
 def versus_lambda(lambdas, values, ax=None, label: str | None = None, ylabel: str = "", title=None):

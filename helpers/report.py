@@ -173,7 +173,7 @@ def tabular(header: list, rows: list, caption: str, label: str, align: str | Non
             html_rows.append(f'<tr class="group"><th colspan="{n}">{html.escape(row)}</th></tr>')
             continue
         latex_rows.append(" & ".join(_cell_latex(c) for c in row) + " \\\\")
-        cells = "".join(f'<td class="{c[0]}">{_cell_html(v)}</td>' for c, v in zip(columns, row))
+        cells = "".join(f'<td {_html_column(c)}>{_cell_html(v)}</td>' for c, v in zip(columns, row))
         html_rows.append(f'<tr class="flagged">{cells}</tr>' if i in flagged else f"<tr>{cells}</tr>")
     size += f"\n\\setlength{{\\tabcolsep}}{{{tabcolsep}}}" if tabcolsep else ""
     heads = " & ".join(_cell_latex(h) for h in header) + " \\\\"
@@ -187,11 +187,17 @@ def tabular(header: list, rows: list, caption: str, label: str, align: str | Non
         latex = (f"\\begin{{table}}[H]\n\\centering\n{size}\n\\caption{{{escape(caption)}}}\n\\label{{tab:{label}}}\n"
                  f"\\begin{{tabular}}{{{''.join(columns)}}}\n\\toprule\n{heads}\n"
                  f"\\midrule\n{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n")
-    head = "".join(f'<th class="{c[0]}">{_cell_html(h)}</th>' for c, h in zip(columns, header))
+    head = "".join(f'<th {_html_column(c)}>{_cell_html(h)}</th>' for c, h in zip(columns, header))
     wide = " wide" if n >= 8 else ""
     markup = (f'<table class="booktabs{wide}" id="tab:{html.escape(label)}"><caption>{html.escape(caption)}</caption>'
               f"<thead><tr>{head}</tr></thead><tbody>{''.join(html_rows)}</tbody></table>")
     return Piece(latex, markup, f"table {label}")
+
+
+def _html_column(column: str) -> str:
+    """A column's HTML class, and for a LaTeX p{width} column the same width as its minimum (the
+    text wraps there in both forms, so a table fits the page's column in HTML as in the PDF)."""
+    return f'class="p" style="min-width: {column[2:-1]}"' if column.startswith("p{") else f'class="{column}"'
 
 
 # --- figures ---

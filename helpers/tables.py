@@ -1,6 +1,6 @@
 """Text tables and sentences for the notebooks: mean ± std over seeds, beside the published numbers.
 
-Interface: ``fmt([mean, std])``, ``table(summary, metrics)``, ``measured(summary, run, entries)``.
+Interface: ``fmt([mean, std])``, ``cell(metric, [mean, std])``, ``table(summary, metrics)``, ``measured(summary, run, entries)``.
 A summary is ``{variant: {metric: [mean, std]}}`` (experiment.summarise).
 """
 from __future__ import annotations
@@ -15,6 +15,15 @@ def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
     return f"{k * mean:.{digits}f} ± {k * std:.{digits}f}"
 
 
+# decimals per kind of number: accuracies as percent with 2, losses 4, epochs as whole numbers
+DIGITS = {"epochs_run": 0, "best_epoch": 0, "weight_norm": 3}
+
+
+def cell(metric: str, mean_std) -> str:
+    """One metric's mean ± std with the precision of its kind."""
+    return fmt(mean_std, percent=metric.endswith("acc"), digits=2 if metric.endswith("acc") else DIGITS.get(metric, 4))
+
+
 def table(summary: dict, metrics=("holdout_acc", "test_acc", "test_loss", "epochs_run")) -> str:
     """The summary as a fixed-width text table: one row per variant, mean ± std per metric."""
     if not summary:
@@ -22,8 +31,7 @@ def table(summary: dict, metrics=("holdout_acc", "test_acc", "test_loss", "epoch
     width = max(len(name) for name in summary) + 2
     lines = [f"{'variant':<{width}}" + "".join(f"{m:>20}" for m in metrics)]
     for name, values in summary.items():
-        cells = [fmt(values[m], percent=m.endswith("acc"), digits=2 if m.endswith("acc") else 4)
-                 if m in values else "-" for m in metrics]
+        cells = [cell(m, values[m]) if m in values else "-" for m in metrics]
         lines.append(f"{name:<{width}}" + "".join(f"{c:>20}" for c in cells))
     return "\n".join(lines)
 

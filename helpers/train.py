@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import json
 import math
 import time
@@ -240,20 +241,21 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
     return step
 
 
-def fit(config: Config, splits: data.Splits, params: dict | None = None) -> Result:
+def fit(config: Config, splits: data.Splits, params: dict | None = None, on_epoch=None) -> Result:
     """Train the configured model on ``splits``; see the module docstring.
 
     ``params``: start from these weights (copied) instead of initialising; the learning-rate
     schedule and the optimiser state start afresh either way.
+    ``on_epoch(epoch, max_epochs)``: called after each epoch (progress for a caller's display).
     """
     start_time = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
-        result = _fit(config, splits, params)
+        result = _fit(config, splits, params, on_epoch)
     result.wall_time = time.perf_counter() - start_time
     return result
 
 
-def _fit(config: Config, splits: data.Splits, params: dict | None) -> Result:
+def _fit(config: Config, splits: data.Splits, params: dict | None, on_epoch=None) -> Result:
     rng = np.random.default_rng(config.seed)
     model = build_model(config, splits.x_train.shape[1])
     dtype = np.dtype(config.dtype)
@@ -300,6 +302,8 @@ def _fit(config: Config, splits: data.Splits, params: dict | None) -> Result:
         epoch_rows[epoch] = len(record.history["epoch"]) - 1
         bar.set_postfix({k: f"{row[k]:.4f}" for k in ("train_loss", "holdout_acc") if row.get(k) is not None},
                         refresh=False)
+        if on_epoch is not None:
+            on_epoch(epoch, config.epochs)
         if keeper.update(epoch, params):
             stop_reason = "early_stopping"
             break
@@ -334,13 +338,14 @@ SWEEP_SHARED = ("dataset", "digits", "n_train", "n_test", "test_select", "holdou
                 "holdout_gap", "split_seed", "normalisation", "model", "hidden", "activation", "dtype", "bias")
 
 
-def sweep(configs, splits: data.Splits, params: dict | None = None, continue_from: str = "last") -> list[Result]:
+def sweep(configs, splits: data.Splits, params: dict | None = None, continue_from: str = "last",
+          on_epoch=None) -> list[Result]:
     """Fit ``configs`` in order, each starting from the previous fit's weights: those after its
     last epoch (``continue_from="last"``: one network trained on, as Zhu & Guo's code did,
     whatever weights its ``restore`` reports) or those it returned (``"returned"``).
 
     The first fit starts from ``params`` or, if None, its own initialisation (the later
-    configs' ``init`` is never used). Every fit restarts its learning-rate schedule (t from
+    configs' ``init`` is never used; ``on_epoch(fit index, epoch, max_epochs)`` reports progress). Every fit restarts its learning-rate schedule (t from
     0), its optimiser state and its batch-order generator (its ``seed``), exactly as
     ``fit(config, splits, params=previous.last_params)`` (Zhu & Guo's softmax λ selection: 10
     epochs per λ, L1 then L2, never re-initialised). The configs must agree on the data and
@@ -363,7 +368,8 @@ def sweep(configs, splits: data.Splits, params: dict | None = None, continue_fro
     chain = [] if params is None else ["params"]
     results = []
     for config in configs:
-        result = fit(config, splits, params)
+        report = None if on_epoch is None else functools.partial(on_epoch, len(results))
+        result = fit(config, splits, params, report)
         result.final["warm_start"] = list(chain)
         results.append(result)
         chain.append(config.digest())

@@ -125,3 +125,17 @@ def test_the_reproduction_figure_leads_its_section_and_the_table_follows(page):
 def test_the_first_screen_is_saved(page):
     shot = page["report"].with_name("screenshot.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_every_table_fits_the_column_it_is_in(page):
+    """No table is wider than the page's text column (none scrolls or is cut off), in particular
+    the reports' own gradient-check table, whose p{} columns wrap at the PDF's widths."""
+    too_wide = page["tab"].evaluate("""() => {
+        const main = document.querySelector('main.report');
+        const style = getComputedStyle(main);
+        const column = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return Array.from(document.querySelectorAll('table.booktabs'))
+            .filter(t => t.getBoundingClientRect().width > column + 0.5)
+            .map(t => [t.id, Math.round(t.getBoundingClientRect().width), Math.round(column)]);
+    }""")
+    assert too_wide == []

@@ -1,0 +1,100 @@
+"""The build graph and the build's progress (issue 17): what make actually applies, checked with
+`make -pn` (make's own database), and the status line's arithmetic rebuilt by hand."""
+import re
+import subprocess
+from pathlib import Path
+
+from helpers import engine
+from helpers.config import Config
+from helpers.progress import BuildMonitor, FitBar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_database(*args) -> str:
+    return subprocess.run(["make", "-pn", "SCALE=smoke", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+
+def prerequisites(database: str, target: str) -> set[str]:
+    line = next(l for l in database.splitlines() if l.startswith(f"{target}:"))
+    return set(line.split(":", 1)[1].replace("|", " ").split())
+
+
+def test_the_across_runs_notebook_waits_for_every_logistic_run_in_makes_own_graph():
+    database = make_database("notebooks-graph")
+    across = sorted(ROOT.glob("notebooks/runs/07_across_runs/*.yaml"))
+    logistic = {f"build/smoke/build/executed/runs/01_logistic/{p.stem}.ipynb"
+                for p in ROOT.glob("notebooks/runs/01_logistic/*.yaml")}
+    assert across and logistic
+    for path in across:
+        needs = prerequisites(database, f"build/smoke/build/executed/runs/07_across_runs/{path.stem}.ipynb")
+        assert logistic <= needs, f"make does not order {path.name} after {sorted(logistic - needs)}"
+
+
+def test_every_run_of_the_build_is_in_flight_at_once_by_default():
+    runs = len(list(ROOT.glob("notebooks/runs/0*/*.yaml")))
+    jobs = re.search(r"^JOBS = (.*)$", make_database("notebooks-graph"), re.M)
+    value = subprocess.run(["make", "-s", "--eval", "print-jobs: ; @echo $(JOBS)", "print-jobs"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    assert jobs and int(value) >= runs
+
+
+def net(epochs, n_train, hidden=(128,)):
+    return Config(model="mlp", hidden=hidden, epochs=epochs, n_train=n_train, holdout="first", holdout_size=0.1)
+
+
+def test_long_fits_get_the_higher_priority():
+    short, long_ = (net(5, 1000),), (net(100, 48000),)
+    assert engine.cost(long_) == 100 * 48000 * (784 * 128 + 128 * 10)
+    assert engine.cost(long_) > engine.cost(short)
+    chain = (net(10, 1000), net(10, 1000))
+    assert engine.cost(chain) == 2 * engine.cost((net(10, 1000),))
+
+
+def test_the_status_line_counts_fits_and_estimates_what_is_left():
+    monitor = BuildMonitor("tcp://127.0.0.1:1")
+    monitor.workers = 2
+    for key, cost, kind in (("a", 10.0, "mlp"), ("b", 10.0, "mlp"), ("c", 20.0, "mlp"), ("d", 40.0, "softmax"),
+                            ("e", 100.0, "logistic"), ("f", 100.0, "logistic")):
+        monitor.handle((0, {"event": "submitted", "key": key, "cost": cost, "kind": kind}))
+    monitor.handle((0, {"event": "done", "key": "a", "seconds": 30.0}))      # mlp: 3 s per cost unit
+    monitor.handle((0, {"event": "done", "key": "e", "seconds": 10.0}))      # logistic: 0.1 s per unit
+    monitor.handle((0, {"event": "epoch", "key": "b", "epoch": 5, "epochs": 10}))
+    line = monitor.line()
+    assert "fits 2 done, 1 running, 3 waiting" in line
+    # left, per kind's rate: mlp b half done (5) + c (20) = 25 units x 3 s = 75 s; logistic f 100 x 0.1 = 10 s;
+    # softmax d, no softmax done yet: 40 units at the overall rate (40 s / 110 units) = 14.5 s; over 2 workers
+    assert f"about {round((75 + 10 + 40 * 40 / 110) / 2) // 60}:{round((75 + 10 + 40 * 40 / 110) / 2) % 60:02d} left" in line
+
+
+def test_a_pipeline_run_prints_one_line_per_fit(monkeypatch, capsys):
+    monkeypatch.setenv("WORKBOOK_OUTPUT", "/tmp/somewhere")
+    bar = FitBar(["tanh, seed 0", "tanh, seed 1"], cached=1)
+    bar.epoch(1, 7, 100)
+    bar.done(1, 12.5)
+    bar.close()
+    assert capsys.readouterr().out.splitlines() == ["fits: 1 to run, 1 from the cache",
+                                                    "fits: 2/2 done: tanh, seed 1, 7 epochs in 12.5 s"]
+
+
+def test_a_kind_with_no_finished_fit_is_estimated_from_its_running_fits():
+    monitor = BuildMonitor("tcp://127.0.0.1:1")
+    monitor.workers = 1
+    monitor.handle((0, {"event": "submitted", "key": "m1", "cost": 100.0, "kind": "mlp"}))
+    monitor.handle((0, {"event": "submitted", "key": "m2", "cost": 100.0, "kind": "mlp"}))
+    monitor.handle((0, {"event": "epoch", "key": "m1", "epoch": 1, "epochs": 4}))
+    monitor.started["m1"] -= 50.0                       # m1 started 50 s ago and is a quarter done
+    rate = monitor._rates()["mlp"]
+    assert abs(rate - 50.0 / 25.0) < 0.01               # 50 s for 25 cost units
+    assert "about 5:" in monitor.line()                  # m1's 75 units + m2's 100 units at 2 s each = 350 s
+
+
+def test_a_notebook_bar_keeps_the_cached_count_and_names_the_running_fit(monkeypatch):
+    monkeypatch.delenv("WORKBOOK_OUTPUT", raising=False)
+    bar = FitBar(["γ 0.9, seed 0", "γ 0.5, seed 0"], cached=1)
+    assert bar._postfix() == ", 1 from the cache, starting the fits (workers load the data)"
+    bar.epoch(1, 3, 10)
+    assert bar._postfix() == ", 1 from the cache, running γ 0.5, seed 0: epoch 3/10"
+    bar.done(1)
+    bar.close()
+    assert (bar.bar.n, bar._postfix()) == (2, ", 1 from the cache")
