@@ -19,7 +19,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references lab report html pdf clean clean-cache distclean
+.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf clean clean-cache distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -103,6 +103,15 @@ notebooks: | $(STAMP) data ## run every parameter file (SCALE=full|smoke) with p
 notebooks-graph: $(EXECUTED)
 	@$(PY) -m helpers.runs check $(RUNS_DIR)
 	@echo "notebooks: $(words $(EXECUTED)) $(SCALE)-scale runs up to date in $(OUT)build/executed (results in $(OUT)build/results)"
+
+# The search of training settings (issue 20): notebooks/08_best.ipynb on notebooks/runs-best/, on its own
+# Dask cluster (or DASK_SCHEDULER_ADDRESS); not among `make report`'s runs (the report reads its results
+# when they exist). Its Optuna studies live in .cache/studies/ and its fits in the fit cache: a second
+# `make best` does no work, an interrupted one resumes.
+BEST_RUNS := notebooks/runs-best
+
+best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
+	@$(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
 
 # What a run is made of, as files whose time stamps change only when their content does (so a
 # Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters

@@ -38,13 +38,18 @@ SPECS = {
     # what spans runs: reads other runs' results files, trains nothing
     "07_across_runs": {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "sources": "list[str]",
                        "variant": "str"},
+    # searches training settings per model class on the hold-out set (make best; helpers/best.py)
+    "08_best": {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "seeds": "list[int]",
+                "budget_minutes": "float", "trials": "int", "rung": "float", "batch": "int", "classes": "classes"},
 }
 PENALTIES = ("l1", "l2")
 WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-empty list of numbers >= 0",
         "list[str]": "a non-empty list of strings", "variants": "a non-empty mapping {name: {Config field: value}}",
         "variants?": "a mapping {name: {Config field: value}}",
         "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...], warm_start: true/false}",
-        "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)"}
+        "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)",
+        "classes": "a non-empty mapping {class name: {base: {Config field: value}, space: {Config field: [kind, ...]}, "
+                   "compare: {run, variant}}}"}
 
 
 def _number(v) -> bool:
@@ -64,6 +69,9 @@ def _kind_ok(kind, value, notebook: str) -> bool:
         "dict": isinstance(value, dict),
         "variants": isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values()),
         "variants?": isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()),
+        "classes": isinstance(value, dict) and bool(value) and all(
+            isinstance(v, dict) and {"base", "space"} <= set(v) <= {"base", "space", "compare"}
+            and all(isinstance(v[k], dict) for k in v) for v in value.values()),
         "selection": isinstance(value, dict) and (not value or (
             set(value) == {"penalties", "lambdas", "warm_start"} and isinstance(value["warm_start"], bool)
             and _kind_ok("list[str]", value["penalties"], notebook) and _kind_ok("list[float]", value["lambdas"], notebook))),
@@ -144,6 +152,8 @@ def parameters(namespace: dict, notebook: str) -> dict:
         if len(values["sources"]) != 2 or wrong:
             raise ValueError(f"{notebook}: sources={values['sources']!r} must name two runs of 01_logistic, "
                              "e.g. ['runs/01_logistic/logistic_2v3', 'runs/01_logistic/logistic_2v8']")
+    if notebook == "08_best":
+        _check_search(values, notebook)
     if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
         raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
     if "selection" in values and values["selection"]:
@@ -165,6 +175,25 @@ def parameters(namespace: dict, notebook: str) -> dict:
     if "seeds" in values and values["scale"] == "smoke":
         values["seeds"] = values["seeds"][:SMOKE["seeds"]]
     return values
+
+
+def _check_search(values: dict, notebook: str) -> None:
+    """08_best: a positive budget, trials and batch, a rung fraction in [0, 1), each class's base a
+    valid Config and its space a valid search space (search.Space's messages, naming the class)."""
+    from .search import Space
+    for name, low in (("budget_minutes", 0), ("trials", 1), ("batch", 1)):
+        if not values[name] >= low or (low == 0 and not values[name] > 0):
+            raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be {'> 0' if low == 0 else '>= 1'}")
+    if not 0 <= values["rung"] < 1:
+        raise ValueError(f"{notebook}: parameter rung={values['rung']!r}: the fraction of its epoch cap a trial "
+                         "trains before the pruner may stop it, in [0, 1) (0: no pruning)")
+    for name, spec in values["classes"].items():
+        try:
+            base = Config.from_dict({**spec["base"], "dataset": values["dataset"]})
+            space = Space(spec["space"])
+            base.replace(**{field: low for field, (_, (low, *_)) in space.spec.items()})   # a setting it may draw
+        except ValueError as error:
+            raise ValueError(f"{notebook}: class {name!r}: {error}") from None
 
 
 def base_config(P: dict) -> Config:

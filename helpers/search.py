@@ -67,7 +67,7 @@ class Space:
                 raise SearchError(f"space: {name!r} is not a Config field; valid: {', '.join(sorted(fields))}")
             if not isinstance(entry, (list, tuple)) or not entry or entry[0] not in KINDS:
                 raise SearchError(f"space: {name}={entry!r}: give one of {'; '.join(KINDS.values())}")
-            kind, values = entry[0], list(entry[1:])
+            kind, values = entry[0], [_number(v) if entry[0] in ("log", "float") else v for v in entry[1:]]
             ok = (len(values) >= 1) if kind == "choice" else (
                 len(values) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
                 and values[0] < values[1] and (kind != "log" or values[0] > 0)
@@ -90,6 +90,16 @@ class Space:
 
     def to_dict(self) -> dict:
         return {name: [kind, *values] for name, (kind, values) in self.spec.items()}
+
+
+def _number(value):
+    """YAML (and papermill) read 1e-7 as a string: a number in a string becomes a float."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def chosen(base: Config, params: dict) -> Config:
@@ -246,7 +256,7 @@ def search(study, base: Config, space: Space, trials: int, rung: float | None = 
         short = [i for i in alive if first[i]]
         if short:
             results, diverged = _run([(configs[i].replace(epochs=first[i]),) for i in short],
-                                     [f"{names[i]}, {first[i]} epochs" for i in short], outcome.fits)
+                                     [f"{names[i]} (rung)" for i in short], outcome.fits)
             for j, i in enumerate(short):
                 if j in diverged:
                     _fail(study, asked[i], diverged[j], spent[i])
