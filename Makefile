@@ -173,7 +173,9 @@ lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel (
 REPORT     := $(OUT)report
 REPORT_NB  := $(REPORT)/build/report.ipynb
 REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_published.yaml $(wildcard report/templates/*/*) \
-              $(addprefix helpers/,report.py plots.py reproduction.py published.py results.py provenance.py)
+              $(addprefix helpers/,report.py report_best.py plots.py reproduction.py published.py results.py provenance.py)
+# the search's results (make best), when they exist: the report includes them, or says there are none
+BEST_RESULTS = $(wildcard $(OUT)build/results/runs-best/08_best/best.json)
 TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
 # A fixed date in the PDF (SOURCE_DATE_EPOCH): rebuilding the same report gives the same bytes.
 XELATEX    := SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
@@ -196,7 +198,7 @@ pdf: $(REPORT)/report.pdf ## the PDF from report.tex (fails if TeX is missing)
 # The executed report notebook both exports read. Secondary: kept, but once report.html and
 # report.tex exist a deleted build/ folder does not force the notebook to run again.
 .SECONDARY: $(REPORT_NB)
-$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) | $(STAMP) data
+$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(BEST_RESULTS) | $(STAMP) data
 	@mkdir -p $(@D)
 	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \

@@ -146,7 +146,7 @@ def results_table(classes: dict, outcomes: dict, summary: dict) -> str:
         o, c = outcomes[name], search.compute(outcomes[name].study)
         score = (f"{100 * o.best.value:.2f} %" if setup.base.monitor.endswith("acc") else f"loss {o.best.value:.4f}")
         rows.append(f"| {name} | {score} | {fmt(summary[name]['test_acc'])} | {describe(o.best.params)} | "
-                    f"{c['trials']} ({c['pruned']}) | {c['seconds'] / 60:.1f} min, {100 * c['saved']:.0f} % |")
+                    f"{c['trials']} ({c['pruned']}) | {c['seconds'] / 60:.1f} min, {100 * c['saved_seconds']:.0f} % |")
     return "\n".join(rows)
 
 

@@ -278,19 +278,20 @@ def search(study, base: Config, space: Space, trials: int, rung: float | None = 
             _report(asked[i], r, first[i] or 0)
             epochs, seconds = spent[i]
             _attrs(asked[i], (epochs + r.final["epochs_run"], seconds + r.wall_time), configs[i].epochs, r,
-                   straight=r.wall_time)
+                   straight=True)
             study.tell(asked[i], r.final[base.monitor])
     return outcome
 
 
-def _attrs(trial, spent, cap: int, result, straight: float | None = None) -> None:
-    """What a trial cost (epochs and seconds trained), and what it would have cost unpruned."""
+def _attrs(trial, spent, cap: int, result, straight: bool = False) -> None:
+    """What a trial cost (epochs and seconds trained), and what it would have cost unpruned: its
+    last fit when that ran straight to the end (``straight``), else that fit's pace to ``cap``."""
     epochs, seconds = spent
     per_epoch = result.wall_time / max(result.final["epochs_run"], 1)
     trial.set_user_attr("epochs_trained", int(epochs))
     trial.set_user_attr("seconds", float(seconds))
-    trial.set_user_attr("epochs_cap", int(cap))
-    trial.set_user_attr("seconds_unpruned", float(straight if straight is not None else per_epoch * cap))
+    trial.set_user_attr("epochs_unpruned", int(result.final["epochs_run"] if straight else cap))
+    trial.set_user_attr("seconds_unpruned", float(result.wall_time if straight else per_epoch * cap))
     trial.set_user_attr("best_epoch", int(result.final["best_epoch"]))
 
 
@@ -303,16 +304,19 @@ def _fail(study, trial, message: str, spent) -> None:
 
 
 def compute(study) -> dict:
-    """The compute of a study's trials: epochs and seconds trained, and the seconds the same
-    trials would have taken without pruning (each to its cap, once); ``saved`` = 1 − used / unpruned."""
+    """The compute of a study's trials, in epochs and in seconds: what they trained, and what the
+    same trials would have trained without pruning (each straight to its cap, once);
+    ``saved`` = 1 − epochs / epochs_unpruned (negative when the rungs cost more than pruning saved)."""
     trials = [t for t in study.get_trials(deepcopy=False) if "seconds" in t.user_attrs]
-    used = sum(t.user_attrs["seconds"] for t in trials)
-    unpruned = sum(t.user_attrs.get("seconds_unpruned", t.user_attrs["seconds"]) for t in trials)
-    return {"trials": len(trials), "pruned": sum(_state(t) == "PRUNED" for t in trials),
-            "diverged": sum("diverged" in t.user_attrs for t in trials),
-            "epochs": sum(t.user_attrs["epochs_trained"] for t in trials),
-            "seconds": used, "seconds_unpruned": unpruned,
-            "saved": 1 - used / unpruned if unpruned > 0 else 0.0}
+    out = {"trials": len(trials), "pruned": sum(_state(t) == "PRUNED" for t in trials),
+           "diverged": sum("diverged" in t.user_attrs for t in trials)}
+    for unit in ("epochs", "seconds"):
+        used = "epochs_trained" if unit == "epochs" else "seconds"
+        out[unit] = sum(t.user_attrs[used] for t in trials)
+        out[f"{unit}_unpruned"] = sum(t.user_attrs.get(f"{unit}_unpruned", t.user_attrs[used]) for t in trials)
+    out["saved"] = 1 - out["epochs"] / out["epochs_unpruned"] if out["epochs_unpruned"] else 0.0
+    out["saved_seconds"] = 1 - out["seconds"] / out["seconds_unpruned"] if out["seconds_unpruned"] else 0.0
+    return out
 
 
 def trials_table(study) -> list[dict]:
