@@ -75,7 +75,8 @@ def table(rows: list[dict]) -> report.Piece:
 def figure(record: dict) -> report.Piece:
     return report.figure(RUN, "search", "The searches: each trial's hold-out score (accuracy, or cross-entropy for "
                          "the logistic pairs) in the order the trials were asked; crosses: pruned at a quarter of the "
-                         "epoch cap; ringed: the chosen trial")
+                         "epoch cap, at their best score there; ringed: the chosen trial. Each axis shows the better "
+                         "three quarters of the trials")
 
 
 def compute_text(record: dict) -> str:

@@ -19,11 +19,12 @@ cluster's size, so the same study comes out on any cluster) and each batch's fit
 ``engine.run`` call.
 
 Pruning, by fixed-epoch rungs: each trial first trains ``rung`` x its epoch cap (a fit of its
-own, cached), reports that fit's per-epoch hold-out accuracy to the study, and is pruned if
+own, cached), reports that fit's per-epoch hold-out score to the study, and is pruned if
 the pruner (Optuna's MedianPruner) says so; a survivor then trains to its cap from the start
 (the same seed draws the same weights and batches, so its first epochs repeat the rung's
 exactly). Pruning saves the epochs a pruned trial would have run and costs the rung's epochs
-again for each survivor; ``Outcome.compute`` measures both.
+again for each survivor; ``compute(study)`` measures both. Batches asked while fewer than
+``prune_after`` trials are complete (the pruner cannot prune yet) skip the rung.
 
 A fit that diverges (train.DivergenceError) makes its trial FAIL (user attribute
 ``diverged``); the rest of the batch runs on. The study is stored: a finished study does no
@@ -150,8 +151,10 @@ def open_study(name: str, scale: str, monitor: str = "holdout_acc", seed: int = 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=prune_after, n_warmup_steps=0)
-    return optuna.create_study(storage=storage_url(scale), study_name=name, direction=MONITORED[monitor],
-                               sampler=sampler, pruner=pruner, load_if_exists=True)
+    study = optuna.create_study(storage=storage_url(scale), study_name=name, direction=MONITORED[monitor],
+                                sampler=sampler, pruner=pruner, load_if_exists=True)
+    study.set_user_attr("prune_after", prune_after)   # search() skips the rungs while the pruner cannot prune
+    return study
 
 
 def _state(trial) -> str:
@@ -252,7 +255,10 @@ def search(study, base: Config, space: Space, trials: int, rung: float | None = 
         names = [f"{label} trial {t.number}" for t in asked]
         alive = list(range(len(asked)))
         spent = {i: (0, 0.0) for i in alive}         # epochs trained, seconds
-        first = [rung_epochs(c.epochs, rung) for c in configs]
+        # while fewer than `prune_after` trials are complete the pruner prunes nothing: no rung then
+        can_prune = sum(_state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False)) >= \
+            study.user_attrs.get("prune_after", 0)
+        first = [rung_epochs(c.epochs, rung) if can_prune else None for c in configs]
         short = [i for i in alive if first[i]]
         if short:
             results, diverged = _run([(configs[i].replace(epochs=first[i]),) for i in short],
