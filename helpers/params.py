@@ -94,6 +94,12 @@ def _cast(kind, value):
         return num(value)
     if kind == "list[float]" and isinstance(value, list):
         return [num(v) for v in value]
+    if kind == "classes" and isinstance(value, dict):   # a search space's number ranges: [log|float, low, high]
+        return {name: {**spec, "space": {field: [entry[0], *map(num, entry[1:])] if isinstance(entry, list) and entry
+                                         and entry[0] in ("log", "float") else entry
+                                         for field, entry in spec["space"].items()}}
+                if isinstance(spec, dict) and isinstance(spec.get("space"), dict) else spec
+                for name, spec in value.items()}
     return value
 
 

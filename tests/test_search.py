@@ -106,3 +106,11 @@ def test_final_runs_may_not_use_the_seed_the_trials_trained_with():
     P = {"seeds": [0, 1, 2], "classes": {}, "dataset": "mnist", "scale": "smoke"}
     with pytest.raises(ValueError, match=r"seeds=\[0, 1, 2\] contains 0, the seed every trial trains with"):
         best.setups(P)
+
+
+def test_a_search_space_from_yaml_reaches_the_notebook_as_numbers():
+    from helpers import params
+    from helpers.runs import defaults
+    values = defaults("08_best")
+    values["classes"]["softmax"]["space"]["l2"] = ["log", "1e-07", "0.01"]   # what papermill's YAML gives
+    assert params.parameters(values, "08_best")["classes"]["softmax"]["space"]["l2"] == ["log", 1e-07, 0.01]
