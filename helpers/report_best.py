@@ -105,8 +105,9 @@ def compute_text(record: dict) -> str:
     return (f"Each class's study ran up to {record['parameters']['trials']} trials (Optuna's TPE sampler, asked in "
             f"batches of {record['parameters']['batch']}): {total['trials']} trials in all, {total['pruned']} of them "
             f"pruned and {total['diverged']} diverged. They trained {total['epochs']:,} epochs; run straight to their "
-            f"caps without pruning they would have trained {total['epochs_unpruned']:,}, so pruning saved "
-            f"{100 * saved:.0f} % (the rung epochs a surviving trial trains again are counted). The parameter file "
+            f"caps without pruning they would have trained {total['epochs_unpruned']:,}, so pruning "
+            + (f"saved {100 * saved:.0f} %" if saved >= 0 else f"cost {-100 * saved:.0f} % more than it saved")
+            + f" (the rung epochs a surviving trial trains again are counted). The parameter file "
             f"allows {extra['budget_minutes']:g} minutes for the searches and the final runs"
             + (f"; the budget stopped the search of {', '.join(stopped)} before its last trials." if stopped else
                ", and no search was stopped by it."))
