@@ -9,8 +9,8 @@ Interface:
 
 A class (the notebook's ``classes`` parameter) is {"base": Config fields: the set-up, which the
 search never changes (data, split, model, the monitored hold-out metric), "space": {Config
-field: [kind, ...]} (search.Space), "compare": {"run", "variant"}: the workbook run whose
-stated settings the report sets beside it}. Trials train with seed ``TRIAL_SEED``; the final
+field: [kind, ...]} (search.Space), "compare": {"published": the label in report/published.yaml
+of the published test accuracy (and so of the workbook run) the report sets beside it}}. Trials train with seed ``TRIAL_SEED``; the final
 runs with ``P["seeds"]``, which must not contain it: the test numbers come from seeds the
 selection never saw.
 """

@@ -49,7 +49,7 @@ WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-
         "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...], warm_start: true/false}",
         "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)",
         "classes": "a non-empty mapping {class name: {base: {Config field: value}, space: {Config field: [kind, ...]}, "
-                   "compare: {run, variant}}}"}
+                   "compare: {published: label in report/published.yaml}}}"}
 
 
 def _number(v) -> bool:

@@ -30,22 +30,24 @@ def load(scale: str) -> tuple[dict | None, str | None]:
         return None, f"its results are out of date, made from other inputs than the current files (`{command}` brings them up to date)"
 
 
-def _published(entries: list, run: str, variant: str) -> dict | None:
-    found = [e for e in entries if e["run"] == run and e["variant"] == variant and e["metric"] == "test_acc"]
+def _published(entries: list, label: str | None) -> dict | None:
+    """The published test accuracy labelled ``label`` in report/published.yaml."""
+    found = [e for e in entries if e["label"] == label and e["metric"] == "test_acc"]
     return found[0] if found else None
 
 
 def compare(record: dict, records: dict, entries: list) -> list[dict]:
-    """Per class: {class, published (entry or None), stated ([mean, std] or None, its test images),
-    searched ([mean, std], its test images, seeds), chosen (params), monitor, value (the chosen trial's)}."""
+    """Per class: {class, published (the entry its ``compare`` names, or None), stated ([mean, std] of
+    that entry's run and variant in this build, or None; its test images), searched ([mean, std], its
+    test images, seeds), chosen (params), monitor, value (the chosen trial's hold-out score)}."""
     rows = []
     for name, spec in record["extra"]["classes"].items():
-        run, variant = spec["compare"].get("run"), spec["compare"].get("variant")
+        published = _published(entries, spec["compare"].get("published"))
+        run, variant = (published["run"], published["variant"]) if published else (None, None)
         stated = records.get(run, {}).get("summary", {}).get(variant, {}).get("test_acc")
-        searched = record["runs"][name]
-        rows.append({"class": name, "published": _published(entries, run, variant), "run": run, "variant": variant,
+        rows.append({"class": name, "published": published, "run": run, "variant": variant,
                      "stated": stated, "stated_n_test": report.n_test(records[run], variant) if stated else None,
-                     "searched": record["summary"][name]["test_acc"], "seeds": len(searched),
+                     "searched": record["summary"][name]["test_acc"], "seeds": len(record["runs"][name]),
                      "searched_n_test": report.n_test(record, name),
                      "chosen": spec["chosen"], "monitor": spec["monitor"], "value": spec["chosen_value"]})
     return rows

@@ -114,3 +114,10 @@ def test_a_search_space_from_yaml_reaches_the_notebook_as_numbers():
     values = defaults("08_best")
     values["classes"]["softmax"]["space"]["l2"] = ["log", "1e-07", "0.01"]   # what papermill's YAML gives
     assert params.parameters(values, "08_best")["classes"]["softmax"]["space"]["l2"] == ["log", 1e-07, 0.01]
+
+
+def test_every_class_is_set_beside_a_published_test_accuracy():
+    from helpers.published import published
+    from helpers.runs import defaults
+    labels = {e["label"] for e in published() if e["metric"] == "test_acc"}
+    assert all(spec["compare"]["published"] in labels for spec in defaults("08_best")["classes"].values())
