@@ -60,8 +60,24 @@ def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> s
     """The class's study: found finished in the store (no work), resumed, or run."""
     study = search.open_study(search.study_name(name, setup.base, setup.space, settings(P)), P["scale"],
                               setup.base.monitor)
-    return search.search(study, setup.base, setup.space, trials(P), P["rung"], P["batch"], label=name,
-                         deadline=deadline)
+    outcome = search.search(study, setup.base, setup.space, trials(P), P["rung"], P["batch"], label=name,
+                            deadline=deadline)
+    print(status(name, outcome), flush=True)
+    return outcome
+
+
+def status(name: str, outcome: search.Outcome) -> str:
+    """One line: the study's trials, and what this call trained, took from the cache or resumed."""
+    c = search.compute(outcome.study)
+    done = len(search.finished(outcome.study))
+    line = (f"{name}: {done} trials finished ({c['pruned']} pruned, {c['diverged']} diverged); now "
+            + ("nothing to do, the stored study is finished" if not (outcome.fits["computed"] or outcome.fits["cached"])
+               else f"{outcome.fits['computed']} fits trained, {outcome.fits['cached']} from the cache"))
+    if outcome.resumed:
+        line += f"; resumed: {outcome.resumed} trial(s) an interrupted search left running asked again"
+    if outcome.stopped:
+        line += "; stopped by the budget before its last trials"
+    return line
 
 
 def final_configs(P, classes: dict, outcomes: dict) -> dict:
