@@ -166,9 +166,13 @@ def results_table(classes: dict, outcomes: dict, summary: dict) -> str:
     return "\n".join(rows)
 
 
+SEARCH_SHARE = 0.85      # of the budget, for the searches; the rest is left for the final runs
+
+
 def deadline(P, started_wall: float) -> float:
-    """The time after which no new batch of trials starts: the budget from the run's start."""
-    return started_wall + 60 * P["budget_minutes"]
+    """The time after which no new batch of trials starts: SEARCH_SHARE of the budget after the
+    run's start (a class with no complete trial yet still runs one batch)."""
+    return started_wall + SEARCH_SHARE * 60 * P["budget_minutes"]
 
 
 def now() -> float:

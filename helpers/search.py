@@ -236,7 +236,8 @@ def _report(trial, result, start: int) -> None:
 def search(study, base: Config, space: Space, trials: int, rung: float | None = 0.25, batch: int = 4,
            label: str = "", deadline: float | None = None) -> Outcome:
     """Run ``study`` until ``trials`` trials are complete or pruned (see the module docstring).
-    ``deadline`` (time.time()): no new batch starts after it (Outcome.stopped = "budget")."""
+    ``deadline`` (time.time()): no new batch starts after it once a trial is complete (so there is a
+    setting to choose; Outcome.stopped = "budget")."""
     import optuna
     if not (isinstance(trials, int) and trials >= 1):
         raise SearchError(f"trials={trials!r}: a positive number of trials")
@@ -247,7 +248,8 @@ def search(study, base: Config, space: Space, trials: int, rung: float | None = 
                           f"{study.study_name!r} {study.direction.name.lower()}s: open it with monitor={base.monitor!r}")
     outcome = Outcome(study, resumed=_recover(study))
     while (done := len(finished(study))) < trials:
-        if deadline is not None and time.time() > deadline:
+        complete = any(_state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False))
+        if deadline is not None and time.time() > deadline and complete:   # one complete trial at least: a choice
             outcome.stopped = "budget"
             break
         asked = [study.ask() for _ in range(min(batch, trials - done))]

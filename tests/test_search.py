@@ -121,3 +121,8 @@ def test_every_class_is_set_beside_a_published_test_accuracy():
     from helpers.runs import defaults
     labels = {e["label"] for e in published() if e["metric"] == "test_acc"}
     assert all(spec["compare"]["published"] in labels for spec in defaults("08_best")["classes"].values())
+
+
+def test_a_passed_deadline_stops_a_search_only_once_it_has_a_setting_to_choose():
+    outcome = search.search(study(), BASE, SPACE, trials=4, rung=0.0, batch=2, deadline=0.0)
+    assert outcome.stopped == "budget" and [t.state.name for t in outcome.study.trials] == ["COMPLETE"] * 2
