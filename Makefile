@@ -19,7 +19,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf clean clean-cache distclean
+.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf pdf-graph rerun FORCE clean clean-cache distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -32,16 +32,32 @@ SMOKE     := build/smoke/
 NOTEBOOKS := $(wildcard notebooks/[0-9]*.ipynb)
 RUNS_DIR  ?= notebooks/runs
 $(if $(filter notebooks/%,$(RUNS_DIR)),,$(error RUNS_DIR must be a folder under notebooks/, not '$(RUNS_DIR)'))
-# parameter files whose folder names a notebook (the others are reported by `runs check`, below)
-RUN_FILES := $(foreach f,$(wildcard $(RUNS_DIR)/*/*.yaml),$(if $(wildcard notebooks/$(notdir $(patsubst %/,%,$(dir $(f)))).ipynb),$(f)))
+# parameter files whose folder names a notebook and whose name make can carry (the others are reported
+# by `runs check`, below, and block nothing else): a space splits a name in two words, neither of which
+# exists on its own; these characters mean something to make or the shell.
+MAKE_SPECIAL := % : ; = * ? [ ] $$ \# \ ' " ` ( ) | & < > { } !
+run_file   = $(if $(wildcard notebooks/$(notdir $(patsubst %/,%,$(dir $(1)))).ipynb),$(if $(strip \
+               $(foreach c,$(MAKE_SPECIAL),$(findstring $(c),$(1)))),,$(wildcard $(1))))
+RUN_FILES := $(sort $(foreach f,$(wildcard $(RUNS_DIR)/*/*.yaml),$(call run_file,$(f))))
 RUN_IDS   := $(patsubst notebooks/%.yaml,%,$(RUN_FILES))
 EXECUTED  := $(RUN_IDS:%=$(OUT)build/executed/%.ipynb)
 PARAMS    := $(RUN_IDS:%=$(OUT)build/params/%.json)
+RESULTS   := $(RUN_IDS:%=$(OUT)build/results/%.json)
 REFS      := $(patsubst notebooks/%.ipynb,tests/notebooks/%.ipynb,$(NOTEBOOKS))
 PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar
 # Every run, reference and nbval check uses one BLAS thread (the fits pin it themselves too): the
 # summation order inside a matrix product depends on the thread count.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# One build at a time per tree: every target that writes outputs runs under an exclusive lock on
+# $(BUILD_LOCK) (flock(1)); a second build in the same tree says so and waits for the first. The lock is
+# held by the first make's flock process alone (-o: papermill, kernels and Dask workers do not inherit
+# it), so however that build ends, killed included, the lock goes with it. The makes nested in one
+# build see WORKBOOK_BUILD_LOCK and do not lock again (`env`: the locked command may start with VAR=value).
+BUILD_LOCK ?= .cache/build.lock
+LOCKED     = $(if $(WORKBOOK_BUILD_LOCK),,$(if $(shell command -v flock),mkdir -p $(dir $(BUILD_LOCK)) \
+             && { flock -n $(BUILD_LOCK) true || echo "make: another build is running in this tree (it holds \
+             $(BUILD_LOCK)); waiting for it to finish"; } && WORKBOOK_BUILD_LOCK=$(BUILD_LOCK) flock -o $(BUILD_LOCK) env,\
+             echo "make: flock not found (util-linux): this build is not locked against another in this tree";))
 # One Dask cluster (a worker process per core, WORKBOOK_WORKERS to change) runs every fit of a
 # build, shared through DASK_SCHEDULER_ADDRESS. make runs every notebook of the build at once
 # (JOBS, default: the number of runs): they mostly wait for their fits, so every fit reaches the
@@ -85,10 +101,10 @@ data: $(STAMP) ## fetch + verify MNIST into data/ (DATASET=fashion-mnist, FROM=d
 	@$(PY) -m helpers.fetch --dataset $(DATASET) $(if $(FROM),--from $(FROM))
 
 test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke notebooks (fails if none is collected)
-	@$(ENGINE) $(MAKE) test-graph
+	@$(LOCKED) $(ENGINE) $(MAKE) test-graph
 
 test-graph:
-	@$(MAKE) -j$(JOBS) notebooks-graph SCALE=smoke
+	@$(MAKE) -k -j$(JOBS) notebooks-graph SCALE=smoke
 	@rc=0; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
 	  tests --nbval-lax --nbval-current-env -p no:cacheprovider || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test: pytest collected no tests: that is a failure here"; exit 1; fi; \
@@ -98,7 +114,13 @@ bench: $(STAMP) data ## time an epoch of the network and softmax beside the GEMM
 	@$(PY) -m helpers.bench
 
 notebooks: | $(STAMP) data ## run every parameter file (SCALE=full|smoke) with papermill on one Dask cluster; reruns only what changed
-	@$(ENGINE) $(MAKE) -j$(JOBS) notebooks-graph
+	@$(LOCKED) $(ENGINE) $(MAKE) -k -j$(JOBS) notebooks-graph
+
+# One run again, even when make finds it up to date (what a refused record's "rebuild it:" names).
+rerun: | $(STAMP) data ## rerun one run whatever make thinks of it: RUN=runs/<notebook>/<name> (SCALE=smoke)
+	@test -f "notebooks/$(RUN).yaml" || { echo "rerun: RUN='$(RUN)' names no parameter file notebooks/$(RUN).yaml;\
+	  e.g. make rerun RUN=$(firstword $(RUN_IDS))"; exit 1; }
+	@$(LOCKED) $(ENGINE) $(MAKE) RERUN=$(RUN) $(OUT)build/executed/$(RUN).ipynb
 
 notebooks-graph: $(EXECUTED)
 	@$(PY) -m helpers.runs check $(RUNS_DIR)
@@ -115,25 +137,34 @@ best: | $(STAMP) data ## search training settings per model class on the hold-ou
 
 # What a run is made of, as files whose time stamps change only when their content does (so a
 # Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters
-# (notebook defaults + parameter file + scale), each notebook's cells, the helpers code.
+# (notebook defaults + parameter file + scale), each notebook's cells, the helpers code; and the set of
+# runs (runs.list), which the report depends on: adding or removing a parameter file rebuilds it.
+RUN_SET := $(OUT)build/stamps/runs.list
 inputs: | $(STAMP)
-	@$(PY) -m helpers.runs stamps --scale $(SCALE) --out $(OUT)build $(RUN_FILES)
-$(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest: inputs ;
+	@$(PY) -m helpers.runs stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(RUN_FILES)
+$(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest $(RUN_SET): inputs ;
 
-# A failed run leaves nothing complete: papermill writes a temporary file renamed only on
-# success, and the notebook writes its results and figures only after its sanity asserts.
+# A failed run leaves nothing complete: papermill writes a temporary file of its own (the shell's pid in
+# its name; one a killed build left is removed, builds being one at a time) renamed only on success,
+# and the notebook writes its results and figures only after its sanity asserts.
 .SECONDEXPANSION:
 run_notebook = $(word 2,$(subst /, ,$*))
 run_scale    = $(if $(filter $(SMOKE)%,$@),smoke,full)
 $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(word 2,$$(subst /, ,$$*)).digest \
-                              $(OUT)build/stamps/helpers.digest | $(STAMP) data
+                              $(OUT)build/stamps/helpers.digest $$(if $$(filter $$*,$$(RERUN)),FORCE) | $(STAMP) data
 	@mkdir -p $(@D)
 	@test -s $< || $(PY) -m helpers.runs params notebooks/$*.yaml --scale $(run_scale) --out $<
 	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
-	@start=$$(date +%s); $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
-	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $@.part -f $< > $@.log 2>&1 \
-	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $@.part; exit 1; }; \
-	mv $@.part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
+	@rm -f $@.*.part; start=$$(date +%s); part=$@.$$$$.part; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
+	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $$part -f $< > $@.log 2>&1 \
+	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $$part; exit 1; }; \
+	mv $$part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
+
+# RERUN=<run> (make rerun): that run is out of date whatever its inputs say.
+FORCE:
+
+# A run writes its results file; a missing one is the report's to name (with the command that reruns it).
+$(RESULTS): $(OUT)build/results/%.json: $(OUT)build/executed/%.ipynb ;
 
 # What spans runs reads other runs' results: run those first. (A make pattern holds one %, so
 # the lists are picked by their folder with a loop; tests/test_build.py checks `make -pn` sees it.)
@@ -143,7 +174,7 @@ $(ACROSS): $(LOGISTIC)
 tests/notebooks/07_across_runs.ipynb: $(patsubst notebooks/%.yaml,$(SMOKE)build/executed/%.ipynb,$(wildcard notebooks/runs/01_logistic/*.yaml))
 
 references: | $(STAMP) data ## regenerate the nbval references (smoke scale) in tests/notebooks
-	@$(ENGINE) $(MAKE) -j$(JOBS) references-graph
+	@$(LOCKED) $(ENGINE) $(MAKE) -j$(JOBS) references-graph
 
 # 07_across_runs reads the logistic runs' results: bring those up to date at smoke scale first
 references-graph:
@@ -158,7 +189,7 @@ tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py) | $(STAMP) d
 	@mv $@.part $@ && rm -f $@.log
 
 clean-cache: ## remove the fit cache (.cache/fits): the next build refits everything
-	rm -rf .cache/fits
+	@$(LOCKED) rm -rf .cache/fits && echo "clean-cache: removed .cache/fits"
 
 # LAB_ARGS: extra arguments for JupyterLab (e.g. LAB_ARGS="--no-browser --port 8899"); as root
 # (a container) --allow-root is added. New notebooks start on the project's kernel.
@@ -183,22 +214,30 @@ NBCONVERT  := PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter nbconvert --
               --TemplateExporter.extra_template_basedirs=$(CURDIR)/report/templates
 
 report: | $(STAMP) data ## build the report: env -> data -> notebooks (out of date only, on one Dask cluster) -> report.html, report.tex -> PDF if TeX is present
-	@$(ENGINE) $(MAKE) -j$(JOBS) report-graph
+	@$(LOCKED) $(ENGINE) $(MAKE) -k -j$(JOBS) report-graph
 
+# Without TeX a PDF older than report.tex is another build's: it is removed, never left beside the new HTML.
 report-graph: $(REPORT)/report.html $(REPORT)/report.tex
 	@$(PY) -m helpers.runs check $(RUNS_DIR)
-	@if command -v xelatex > /dev/null; then $(MAKE) pdf; else \
+	@if command -v xelatex > /dev/null; then $(MAKE) pdf-graph; else \
+	  if [ -e $(REPORT)/report.pdf ] && [ $(REPORT)/report.pdf -ot $(REPORT)/report.tex ]; then rm -f $(REPORT)/report.pdf; \
+	    echo "report: removed $(REPORT)/report.pdf: it was made from an older report.tex and there is no TeX here to remake it"; fi; \
 	  echo "report: wrote $(REPORT)/report.html (open it in a browser) and $(REPORT)/report.tex; no TeX for the PDF (install: apt-get install -y $(TEX_PKGS))"; fi
 
 html: | $(STAMP) data ## the report as one self-contained HTML page (no TeX needed)
-	@$(ENGINE) $(MAKE) -j$(JOBS) $(REPORT)/report.html
+	@$(LOCKED) $(ENGINE) $(MAKE) -j$(JOBS) $(REPORT)/report.html
 
-pdf: $(REPORT)/report.pdf ## the PDF from report.tex (fails if TeX is missing)
+pdf: ## the PDF from report.tex (fails if TeX is missing)
+	@$(LOCKED) $(MAKE) pdf-graph
+
+pdf-graph: $(REPORT)/report.pdf
 
 # The executed report notebook both exports read. Secondary: kept, but once report.html and
 # report.tex exist a deleted build/ folder does not force the notebook to run again.
 .SECONDARY: $(REPORT_NB)
-$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(BEST_RESULTS) | $(STAMP) data
+# The report is a function of the runs on disk: their set (RUN_SET) and their results files
+# (and the search's, make best, when it exists).
+$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) | $(STAMP) data
 	@mkdir -p $(@D)
 	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \
@@ -226,8 +265,9 @@ $(REPORT)/report.pdf: $(REPORT)/report.tex
 	@mv $(REPORT)/build/report.pdf $@ && echo "pdf: wrote $@ ($$(grep -o 'Output written on [^ ]* ([0-9]* pages' $(REPORT)/build/report.log | grep -o '[0-9]* pages'))"
 
 clean: ## remove executed notebooks, results, figures and report builds (keeps .venv, data/)
-	rm -rf build report/build report/*.pdf report/report.tex report/report.html
-	find figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	@$(LOCKED) rm -rf build report/build report/*.pdf report/report.tex report/report.html
+	@$(LOCKED) find figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	@echo "clean: removed build/, figures/ and the report's outputs (kept .venv, data/, .cache/fits)"
 
 distclean: clean ## also remove .venv and the data cache
-	rm -rf $(VENV) data
+	@$(LOCKED) rm -rf $(VENV) data && echo "distclean: removed $(VENV) and data/"

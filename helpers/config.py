@@ -1,10 +1,10 @@
 """One validated configuration for every experiment.
 
-Interface: ``Config(**fields)`` or ``Config.from_dict(mapping)`` (which also casts what
-YAML and papermill deliver: numeric strings such as "1e-3", lists for tuples) and
-``config.to_dict()`` / ``config.digest()`` for saving beside the results. Unknown keys,
-wrong types, non-finite numbers and out-of-range values raise ValueError naming the field
-and what it takes.
+Interface: ``Config(**fields)`` (lists are taken for tuples and numpy scalars for numbers)
+or ``Config.from_dict(mapping)`` (which also casts what YAML and papermill deliver: numeric
+strings such as "1e-3"), and ``config.to_dict()`` / ``config.digest()`` for saving beside
+the results. Unknown keys, wrong types, non-finite numbers and out-of-range values raise
+ValueError naming the field and what it takes.
 
 Fields added after the first results were saved (``NEW_FIELD_DEFAULTS``) default to the
 behaviour from before they existed, and ``digest()`` leaves them out while they hold
@@ -18,6 +18,8 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from . import activations, optim
 from .data import HOLDOUTS, NORMALISATIONS, TEST_SELECTIONS
@@ -90,6 +92,11 @@ class Config:
     progress: bool = True               # show a tqdm progress bar
 
     def __post_init__(self):
+        for field in dataclasses.fields(self):     # what the messages promise: [128] for (128,), np.int64(3) for 3
+            value = getattr(self, field.name)
+            plain = _plain(value)
+            if plain is not value:
+                object.__setattr__(self, field.name, plain)
         _check(self)
 
     @classmethod
@@ -125,6 +132,15 @@ class Config:
 # Fields added later, with the default that reproduces the behaviour from before them.
 NEW_FIELD_DEFAULTS = {"test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True,
                       "restore": None}
+
+
+def _plain(value):
+    """Lists as tuples, numpy scalars as the Python numbers they hold; anything else unchanged (same object)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _cast(spec: dataclasses.Field, value):

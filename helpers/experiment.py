@@ -126,6 +126,9 @@ def measured(summary: dict, P) -> str:
     of the same variant of compared_run(P)."""
     run = compared_run(P)
     text = _measured(summary, run, published())
+    if P["scale"] == "smoke":
+        text = ("*Smoke scale (a few thousand images, a few epochs, one seed): not comparable with the "
+                "published numbers, which are quoted only to show where they sit.*\n\n" + text)
     if P["run"] == INTERACTIVE and run:
         text += f"\n\n(This session runs the defaults of `{run}.yaml`: its published numbers are quoted.)"
     return text

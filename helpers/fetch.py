@@ -243,6 +243,15 @@ def _cached_ok(dataset: str, name: str, log) -> bool:
         return False
 
 
+def _cache_named(target: Path) -> str:
+    """The cache folder, and where its name came from when that is $MNIST_DATA_DIR (a typo there shows)."""
+    env = os.environ.get("MNIST_DATA_DIR")
+    if env is None:
+        return f"the cache {target}"
+    missing = "" if Path(env).is_dir() else f": no folder {env} exists (a typo?); unset MNIST_DATA_DIR to use data/"
+    return f"the cache {target} (MNIST_DATA_DIR={env}{missing})"
+
+
 def provision(dataset: str = "mnist", source_dir: Path | None = None, log=print) -> dict[str, Path]:
     """Make all four files of ``dataset`` present and verified in the cache; return their paths."""
     target = data_dir() / check_dataset(dataset)
@@ -267,7 +276,7 @@ def provision(dataset: str = "mnist", source_dir: Path | None = None, log=print)
         if not missing:
             return {name: target / name for name in FILES}
     raise DataUnavailableError(
-        f"Could not obtain {dataset} files {missing}. Tried, in order:\n" + "\n".join(tried) +
+        f"Could not obtain {dataset} files {missing} for {_cache_named(target)}. Tried, in order:\n" + "\n".join(tried) +
         f"\nTo provide them by hand, copy the four official files ({', '.join(FILES)}, "
         f"raw or .gz) into a folder and run\n  make data FROM=/that/folder\n"
         f"(or `python -m helpers.fetch --dataset {dataset} --from /that/folder`). "

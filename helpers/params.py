@@ -18,7 +18,7 @@ import math
 
 from .config import Config
 from .fetch import DIGESTS
-from .runs import INTERACTIVE, literal_assignments
+from .runs import INTERACTIVE, literal_assignments, no_such_run
 
 SCALES = ("full", "smoke")
 # Smoke scale: few images, few epochs, one seed; the same code paths as the full runs.
@@ -158,6 +158,9 @@ def parameters(namespace: dict, notebook: str) -> dict:
         if len(values["sources"]) != 2 or wrong:
             raise ValueError(f"{notebook}: sources={values['sources']!r} must name two runs of 01_logistic, "
                              "e.g. ['runs/01_logistic/logistic_2v3', 'runs/01_logistic/logistic_2v8']")
+        unknown = [problem for source in values["sources"] if (problem := no_such_run(source))]
+        if unknown:
+            raise ValueError(f"{notebook}: sources: {'; '.join(unknown)}")
     if notebook == "08_best":
         _check_search(values, notebook)
     if notebook == "02_softmax" and not (values["selection"] or values["variants"]):

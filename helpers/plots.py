@@ -254,16 +254,16 @@ CLIP_RATIO = 2.0   # an inferred run's curve above twice the stated runs' highes
 def clip_to_stated(ax, histories: dict, column: str) -> bool:
     """Limit ``ax``'s y axis to the stated runs' range (5% margin) when an inferred run goes above
     CLIP_RATIO times their highest ``column`` value; True when it clipped."""
-    def finite_max(history):
+    def finite(history):
         values = np.asarray([v for v in history.get(column, []) if v is not None], float)
-        values = values[np.isfinite(values)]
-        return values.max() if values.size else None
-    stated = [m for label, h in histories.items() if "(inferred)" not in str(label) and (m := finite_max(h)) is not None]
-    inferred = [m for label, h in histories.items() if "(inferred)" in str(label) and (m := finite_max(h)) is not None]
+        return values[np.isfinite(values)]
+    stated = [v.max() for label, h in histories.items() if "(inferred)" not in str(label) and (v := finite(h)).size]
+    inferred = [v.max() for label, h in histories.items() if "(inferred)" in str(label) and (v := finite(h)).size]
     if not stated or not inferred or max(inferred) <= CLIP_RATIO * max(stated):
         return False
-    bottom = ax.get_ylim()[0]
-    ax.set_ylim(bottom, max(stated) + 0.05 * (max(stated) - bottom))
+    low = min(v.min() for h in histories.values() if (v := finite(h)).size)
+    top = max(stated)
+    ax.set_ylim(low - 0.05 * (top - low), top + 0.05 * (top - low))
     return True
 
 

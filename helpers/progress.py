@@ -34,7 +34,7 @@ class FitBar:
     """The progress of one engine.run call: ``len(labels)`` fits, ``cached`` of them from the cache."""
 
     def __init__(self, labels: list[str], cached: int):
-        self.labels, self.total, self.finished = labels, len(labels), cached
+        self.labels, self.total, self.finished, self.cached = labels, len(labels), cached, cached
         self.running: dict[int, tuple[int, int]] = {}
         self.lock = threading.Lock()
         self.bar = None
@@ -44,19 +44,26 @@ class FitBar:
             from tqdm.auto import tqdm
             self.bar = tqdm(total=self.total, initial=cached, desc="fits", unit="fit",
                             bar_format="{desc}: {n}/{total} done {bar} {elapsed}{postfix}")
-            self.bar.set_postfix_str(f"{cached} from the cache" if cached else "", refresh=True)
+            self.refresh()
 
     def epoch(self, i: int, epoch: int, max_epochs: int) -> None:
         with self.lock:
             self.running[i] = (epoch, max_epochs)
 
-    def refresh(self) -> None:
-        """Show which fits run and at which epoch (called from the thread that owns the display)."""
-        if self.bar is None:
-            return
+    def _postfix(self) -> str:
         with self.lock:
             running = "; ".join(f"{self.labels[i]}: epoch {e}/{n}" for i, (e, n) in sorted(self.running.items()))
-        self.bar.set_postfix_str(f"running {running}" if running else "", refresh=True)
+        parts = [f"{self.cached} from the cache"] if self.cached else []
+        if running:
+            parts.append(f"running {running}")
+        elif self.finished < self.total:   # before a fit's first epoch: workers start, load the data
+            parts.append("starting the fits (workers load the data)")
+        return ", " + ", ".join(parts) if parts else ""
+
+    def refresh(self) -> None:
+        """Show which fits run and at which epoch (called from the thread that owns the display)."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(self._postfix(), refresh=True)
 
     def done(self, i: int, seconds: float | None = None) -> None:
         with self.lock:
@@ -72,7 +79,7 @@ class FitBar:
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str("", refresh=False)
+            self.refresh()
             self.bar.close()
 
 
@@ -90,14 +97,32 @@ def _log_event(message: dict) -> None:
         pass
 
 
+class FitCancelled(Exception):
+    """The fit's Dask task was cancelled (its notebook was interrupted): training stops."""
+
+
+def _cancelled(task_key: str) -> bool:
+    """In a Dask worker: has this worker let go of ``task_key`` (cancelled by every client that
+    wanted it)? Dask cannot stop a running task; the fit asks once per epoch and stops itself."""
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return False
+    task = worker.state.tasks.get(task_key)
+    return task is None or task.state in ("cancelled", "released")
+
+
 def epoch_reporter(key: str, on_epoch=None):
     """A callback ``(fit, epoch, max_epochs)`` that reports to the topic (rate-limited) and to
-    ``on_epoch`` (in this process)."""
+    ``on_epoch`` (in this process), and raises FitCancelled once the task ``fit-<key>`` is cancelled."""
     last = [0.0]
 
     def report(fit: int, epoch: int, max_epochs: int) -> None:
         if on_epoch is not None:
             on_epoch(fit, epoch, max_epochs)
+        if key and _cancelled(f"fit-{key}"):
+            raise FitCancelled(f"fit-{key} was cancelled at epoch {epoch}")
         now = time.monotonic()
         if now - last[0] >= MIN_INTERVAL or epoch == max_epochs:
             last[0] = now
@@ -133,6 +158,7 @@ class BuildMonitor:
         self.interval = 2.0 if self.tty else 60.0
         self.submitted: dict[str, float] = {}
         self.kinds: dict[str, str] = {}             # key -> kind of model
+        self.started: dict[str, float] = {}         # key -> when its first epoch was reported
         self.progress: dict[str, float] = {}       # key -> fraction of its epochs done
         self.finished: dict[str, float] = {}       # key -> seconds
         self.first = self.last = None
@@ -158,10 +184,12 @@ class BuildMonitor:
         key = message.get("key")
         now = time.monotonic()
         if message.get("event") == "submitted":
+            self.first = self.first or now   # the fit phase starts with the first fit submitted
             self.submitted.setdefault(key, float(message.get("cost", 1.0)))
             self.kinds.setdefault(key, str(message.get("kind", "")))
         elif message.get("event") == "epoch":
             self.first = self.first or now
+            self.started.setdefault(key, now)
             # a chain's later fits restart the count: keep the largest fraction seen
             self.progress[key] = max(self.progress.get(key, 0.0), message["epoch"] / max(message["epochs"], 1))
         elif message.get("event") == "done":
@@ -182,14 +210,22 @@ class BuildMonitor:
             text += f" | about {_clock(left / self.workers)} left for the fits submitted so far"
         return text
 
-    def _rates(self) -> dict:
-        """Seconds per cost unit of the finished fits, per kind of model and overall (key None)."""
+    def _rates(self, now: float | None = None) -> dict:
+        """Seconds per cost unit per kind of model and overall (key None): from the finished fits,
+        or, for a kind none of whose fits has finished, from its running fits' share of epochs done."""
+        now = time.monotonic() if now is None else now
         seconds, costs = {}, {}
+
+        def add(kind, took, cost):
+            for k in (kind, None):
+                seconds[k], costs[k] = seconds.get(k, 0.0) + took, costs.get(k, 0.0) + cost
         for k, took in self.finished.items():
             if k in self.submitted:
-                for kind in (self.kinds.get(k), None):
-                    seconds[kind] = seconds.get(kind, 0.0) + took
-                    costs[kind] = costs.get(kind, 0.0) + self.submitted[k]
+                add(self.kinds.get(k), took, self.submitted[k])
+        finished_kinds = {self.kinds.get(k) for k in self.finished}
+        for k, fraction in self.progress.items():
+            if k in self.submitted and k in self.started and self.kinds.get(k) not in finished_kinds and fraction > 0:
+                add(self.kinds.get(k), now - self.started[k], self.submitted[k] * fraction)
         return {kind: seconds[kind] / costs[kind] for kind in seconds if costs[kind] > 0}
 
     def _loop(self) -> None:

@@ -4,11 +4,12 @@ Interface:
     inputs(P, notebook)      # {"run", "scale", "parameters", "parameter_file", "notebook", "helpers", "data"}
     expected(run, scale)     # the same for a pipeline run from the files as they are now
     mismatches(recorded, wanted) -> [field names that differ]
+    content_digest(record)   # sha256 of a record's own content: an edited results file no longer matches it
     code_digest(paths), TRAINING_CODE, RUN_CODE, file_sha256(path)
 
 What a run's record must match (else the report refuses it and names the command that
 rebuilds it): the parameters it ran with (the notebook's defaults merged with its parameter
-file), the parameter file's bytes, the notebook's cells (code and markdown, not outputs or
+file; the file's bytes are recorded, not compared: a comment is not a change), the notebook's cells (code and markdown, not outputs or
 metadata, which Jupyter rewrites on save), the code in ``helpers/`` a run imports, the
 data files (sha256 of their content, verified on every load) and the scale.
 """
@@ -45,6 +46,11 @@ def code_digest(paths) -> str:
     return h.hexdigest()
 
 
+def content_digest(record: dict) -> str:
+    """sha256 of a record's content (canonical JSON) without its own ``content_sha256`` field."""
+    return sha256(canonical({k: v for k, v in record.items() if k != "content_sha256"}).encode())
+
+
 def canonical(value) -> str:
     """JSON with sorted keys: equal values give equal text, hence equal digests."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -69,9 +75,14 @@ def inputs(P: dict, notebook: str) -> dict:
 
 
 def expected(run: str, scale: str) -> dict:
-    """What a pipeline run's record must hold to count as made from the current files."""
+    """What a pipeline run's record must hold to count as made from the current files.
+
+    Not the parameter file's bytes (the record keeps them): a comment edited there changes
+    nothing that runs, and make, which compares the effective parameters, reruns nothing."""
     from .runs import effective, notebook_of, parameter_file
-    return inputs(effective(parameter_file(run), scale), notebook_of(run))
+    wanted = inputs(effective(parameter_file(run), scale), notebook_of(run))
+    del wanted["parameter_file"]
+    return wanted
 
 
 def mismatches(recorded: dict | None, wanted: dict) -> list[str]:

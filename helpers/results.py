@@ -12,10 +12,12 @@ writes under ``build/interactive/``, so it can never overwrite what the report r
 
 A record holds the run's parameters, per-seed results, summary and ``provenance``: the
 digests of its inputs (provenance.py) and of every figure it wrote, plus, for runs that read
-other runs, the digests of those results files. ``read_results`` recomputes what the
-record should hold from the files as they are and refuses a record that differs, naming
-the run, what changed and the command that rebuilds it. A failed run writes nothing: its
-figures wait in ``build/staging/`` and replace the old ones only with the new results.
+other runs, the digests of those results files; and ``content_sha256``, the digest of all of
+that. ``read_results`` recomputes what the record should hold from the files as they are
+(and its digest from its content) and refuses a record that differs, naming the run, what
+changed and the command that reruns it (``make rerun RUN=<run>``). A failed run writes
+nothing: its figures wait in ``build/staging/<pid>/`` (one folder per process, so two builds
+never share one) and replace the old ones only with the new results.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from . import provenance
 from .fetch import atomic_write
-from .runs import INTERACTIVE, ROOT, run_id
+from .runs import INTERACTIVE, ROOT, no_such_run, run_id
 
 
 WHAT = {"scale": "the scale (the record's is another)", "parameters": "its effective parameters",
@@ -62,13 +64,33 @@ def figure_dir(run: str, root: Path | None = None) -> Path:
     return (root or output_root()) / "figures" / run
 
 
+def _staging_root() -> Path:
+    return output_root() / "build" / "staging"
+
+
 def _staging(P: dict) -> Path:
-    return output_root() / "build" / "staging" / _run_dir(P)
+    """This process's staging folder for the run: two builds running at once never share one."""
+    return _staging_root() / str(os.getpid()) / _run_dir(P)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (its staging folder may be in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:     # someone else's process
+        return True
+    return True
 
 
 def start_run(P) -> None:
-    """A run begins: what a failed run of the same name staged is not this run's."""
+    """A run begins: what a failed run of the same name staged is not this run's, and what
+    processes that have ended (a killed build) staged is removed."""
     shutil.rmtree(_staging(P), ignore_errors=True)
+    for folder in _staging_root().glob("*"):
+        if folder.name.isdigit() and not _alive(int(folder.name)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def figure_path(P: dict, name: str) -> Path:
@@ -78,8 +100,8 @@ def figure_path(P: dict, name: str) -> Path:
 
 
 def rebuild_command(run: str, scale: str) -> str:
-    smoke = "build/smoke/" if scale == "smoke" else ""
-    return f"make {smoke}build/executed/{run}.ipynb" + (" SCALE=smoke" if scale == "smoke" else "")
+    """The command that reruns ``run`` whatever make thinks of it (so it fixes an edited record or figure too)."""
+    return f"make rerun RUN={run}" + (" SCALE=smoke" if scale == "smoke" else "")
 
 
 def _strict_json(record: dict) -> bytes:
@@ -106,6 +128,8 @@ def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dic
               "summary": summary, "extra": extra or {}, "wall_time": time.perf_counter() - started,
               "runs": {name: [r.to_json() for r in results] for name, results in runs.items()}}
     content = _strict_json(record)
+    record = json.loads(content)            # the digest of what a reader will parse
+    content = _strict_json({**record, "content_sha256": provenance.content_digest(record)})
     path = results_file(run)
     old = final.with_name(final.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -118,7 +142,19 @@ def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dic
         final.mkdir()
     atomic_write(path, content)
     shutil.rmtree(old, ignore_errors=True)
+    _remove_empty_parents(staged, _staging_root())
     return path
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """Remove ``folder``'s now empty parents up to (not including) ``root``."""
+    for parent in folder.parents:
+        if parent == root or not parent.is_relative_to(root):
+            return
+        try:
+            parent.rmdir()
+        except OSError:         # not empty: another run's staging
+            return
 
 
 def read_results(run: str, scale: str = "full", root: Path | None = None) -> dict:
@@ -131,11 +167,14 @@ def read_results(run: str, scale: str = "full", root: Path | None = None) -> dic
     if root is None:
         root = output_root() if "WORKBOOK_OUTPUT" in os.environ else pipeline_root(scale)
     path = results_file(run, root)
-    fix = f"rebuild it: `{rebuild_command(run, scale)}` (or `make notebooks{' SCALE=smoke' if scale == 'smoke' else ''}`)"
+    unknown = no_such_run(run)
+    if unknown:
+        raise StaleResultsError(f"no results for run {run!r}: {unknown}")
+    fix = f"rebuild it: `{rebuild_command(run, scale)}`"
     if not path.exists():
         raise StaleResultsError(f"no results for run {run!r} at {path}: {fix}")
     content = path.read_bytes()
-    record = json.loads(content)
+    record = _parse(content, run, path, fix)
     recorded = record.get("provenance") or {}
     try:
         wanted = provenance.expected(run, scale)
@@ -156,6 +195,18 @@ def read_results(run: str, scale: str = "full", root: Path | None = None) -> dic
         if not current.exists() or provenance.file_sha256(current) != digest:
             raise StaleResultsError(f"run {run!r} read {source}, whose results have changed since; {fix}")
     record["digest"] = provenance.sha256(content)
+    return record
+
+
+def _parse(content: bytes, run: str, path: Path, fix: str) -> dict:
+    """A results file's record, refused unless its content is what the run wrote (its ``content_sha256``)."""
+    try:
+        record = json.loads(content)
+    except ValueError as error:
+        raise StaleResultsError(f"run {run!r}: {path} is not a results file ({error}); {fix}") from None
+    if not isinstance(record, dict) or record.get("content_sha256") != provenance.content_digest(record):
+        raise StaleResultsError(f"run {run!r}: {path} was changed after the run wrote it (its content no longer "
+                                f"matches its content_sha256); {fix}")
     return record
 
 

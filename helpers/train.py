@@ -301,6 +301,7 @@ def _fit(config: Config, splits: data.Splits, params: dict | None, on_epoch=None
     returned_epoch, params = keeper.returned(epoch, params)
     final = {"epochs_run": epoch, "best_epoch": keeper.best_epoch, "returned_epoch": returned_epoch,
              "stop_reason": stop_reason, "steps": step,
+             "batch_size": min(config.batch_size or len(x), len(x)),   # as run: a larger batch_size runs full-batch
              "weight_norm": weight_norm(params, config.bias == "input")}
     # That epoch's history row measured exactly these weights: the same numbers, no second pass.
     row = record.row(epoch_rows[returned_epoch])

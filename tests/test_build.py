@@ -75,3 +75,26 @@ def test_a_pipeline_run_prints_one_line_per_fit(monkeypatch, capsys):
     bar.close()
     assert capsys.readouterr().out.splitlines() == ["fits: 1 to run, 1 from the cache",
                                                     "fits: 2/2 done: tanh, seed 1, 7 epochs in 12.5 s"]
+
+
+def test_a_kind_with_no_finished_fit_is_estimated_from_its_running_fits():
+    monitor = BuildMonitor("tcp://127.0.0.1:1")
+    monitor.workers = 1
+    monitor.handle((0, {"event": "submitted", "key": "m1", "cost": 100.0, "kind": "mlp"}))
+    monitor.handle((0, {"event": "submitted", "key": "m2", "cost": 100.0, "kind": "mlp"}))
+    monitor.handle((0, {"event": "epoch", "key": "m1", "epoch": 1, "epochs": 4}))
+    monitor.started["m1"] -= 50.0                       # m1 started 50 s ago and is a quarter done
+    rate = monitor._rates()["mlp"]
+    assert abs(rate - 50.0 / 25.0) < 0.01               # 50 s for 25 cost units
+    assert "about 5:" in monitor.line()                  # m1's 75 units + m2's 100 units at 2 s each = 350 s
+
+
+def test_a_notebook_bar_keeps_the_cached_count_and_names_the_running_fit(monkeypatch):
+    monkeypatch.delenv("WORKBOOK_OUTPUT", raising=False)
+    bar = FitBar(["γ 0.9, seed 0", "γ 0.5, seed 0"], cached=1)
+    assert bar._postfix() == ", 1 from the cache, starting the fits (workers load the data)"
+    bar.epoch(1, 3, 10)
+    assert bar._postfix() == ", 1 from the cache, running γ 0.5, seed 0: epoch 3/10"
+    bar.done(1)
+    bar.close()
+    assert (bar.bar.n, bar._postfix()) == (2, ", 1 from the cache")

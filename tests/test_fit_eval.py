@@ -94,6 +94,7 @@ def _reference_fit(config, splits):
     if config.early_stopping:
         params = best_params
     final = {"epochs_run": epoch, "best_epoch": best_epoch, "stop_reason": stop, "steps": step,
+             "batch_size": min(config.batch_size or len(x), len(x)),   # recorded since issue 19 (not a number fit)
              "weight_norm": norm64(params)}
     if config.early_stopping:
         for name, (xs, ys) in sets.items():

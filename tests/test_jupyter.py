@@ -91,6 +91,9 @@ def test_every_figure_a_cell_makes_is_displayed_on_two_runs_in_one_kernel(stem):
             assert len(made) == len(code)
             shown = [images(c) for c in code]
             assert shown == made, f"{stem}, {attempt}: figures made per code cell {made}, images displayed {shown}"
+            stderr = [o.get("text", "") for c in code for o in c.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            assert stderr == [], f"{stem}, {attempt}: a normal run printed to stderr (a red box): {stderr}"
             if stem != "07_across_runs" or attempt == "first Run All":
                 assert sum(made) > 0, f"{stem} made no figure: the count would prove nothing"
 
@@ -133,6 +136,10 @@ def test_an_interrupt_stops_the_fits_in_one_line_and_the_next_run_works(tmp_path
         assert errors[0]["traceback"][0].startswith("interrupted: ") and "of 4 fits done; run the cell again" \
             in errors[0]["traceback"][0], errors[0]["traceback"]
         assert silent(client, "", "__import__('json').dumps(len(cluster.client().nthreads()))") == workers_before == 2
+        time.sleep(2)   # the running fits stop at their next epoch: the workers go idle
+        busy = silent(client, "", "__import__('json').dumps(list(cluster.client().run("
+                                  "lambda: __import__('psutil').Process().cpu_percent(interval=2)).values()))")
+        assert max(busy) < 50, f"worker CPU after the interrupt: {busy} %"
         nb.cells.append(cell := nbformat.v4.new_code_cell(INTERRUPTIBLE.format(epochs=40)))
         client.execute_cell(cell, 0)
         text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")

@@ -86,7 +86,14 @@ def test_unknown_penalty_is_rejected():
 def test_reading_a_run_that_has_not_run_says_how_to_run_it(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
     with pytest.raises(results.StaleResultsError,
-                       match="no results for run 'runs/01_logistic/logistic_2v3'.*make build/executed/runs/01_logistic/logistic_2v3.ipynb"):
+                       match="no results for run 'runs/01_logistic/zhu_guo_2v3'.*`make rerun RUN=runs/01_logistic/zhu_guo_2v3`"):
+        experiment.read_results("runs/01_logistic/zhu_guo_2v3")
+
+
+def test_reading_a_run_with_no_parameter_file_names_the_runs_there(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
+    with pytest.raises(results.StaleResultsError, match="'runs/01_logistic/logistic_2v3' has no parameter file "
+                       "notebooks/runs/01_logistic/logistic_2v3.yaml.*runs/01_logistic/zhu_guo_2v3"):
         experiment.read_results("runs/01_logistic/logistic_2v3")
 
 

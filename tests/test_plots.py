@@ -64,3 +64,14 @@ def test_weight_images_show_each_vector_as_its_own_28_by_28_image():
 def test_weight_images_reject_a_wrong_shape():
     with pytest.raises(ValueError, match=r"expected \(784,\).*got shape \(10, 784\)"):
         plots.weight_images(np.zeros((10, 784)))
+
+
+def test_an_inferred_run_far_above_the_stated_ones_is_clipped_and_the_title_says_so():
+    stated = {"epoch": [0, 1, 2], "holdout_loss": [2.0, 0.5, 0.3], "test_acc": [0.1, 0.8, 0.9]}
+    blown = {"epoch": [0, 1, 2], "holdout_loss": [17.0, 9.0, 5.0], "test_acc": [0.1, 0.5, 0.6]}
+    left, _ = plots.validation_and_test({"γ 0.9": stated, "γ 0.9, N(0,1) weights (inferred)": blown})
+    low, top = left.get_ylim()
+    assert (low, top) == pytest.approx((0.3 - 0.05 * 1.7, 2.0 + 0.05 * 1.7))   # the stated run's range, 5% margin
+    assert left.get_title() == "hold-out loss (inferred runs clipped)"
+    left, _ = plots.validation_and_test({"γ 0.9": stated, "γ 0.5 (inferred)": stated})
+    assert left.get_title() == "hold-out loss" and left.get_ylim()[1] > 2.0   # nothing to clip: autoscaled

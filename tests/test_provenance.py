@@ -98,12 +98,12 @@ def test_a_smoke_record_never_reaches_a_full_scale_report(workbook):
     fake_run(P)
     root = Path(os.environ["WORKBOOK_OUTPUT"])
     assert results.read_results(P["run"], "smoke", root)["run"] == P["run"]
-    with pytest.raises(results.StaleResultsError, match=r"scale.*make build/executed/runs/04_momentum/lim_chen.ipynb"):
+    with pytest.raises(results.StaleResultsError, match=r"scale.*`make rerun RUN=runs/04_momentum/lim_chen`"):
         results.read_results(P["run"], "full", root)
 
 
 @pytest.mark.parametrize("change, words", [
-    (lambda nb: (nb / "runs/04_momentum/lim_chen.yaml").write_text("seeds: [5]\n"), "parameter file"),
+    (lambda nb: (nb / "runs/04_momentum/lim_chen.yaml").write_text("seeds: [5]\n"), "effective parameters"),
     (lambda nb: _edit_first_markdown(nb / "04_momentum.ipynb"), "notebook's cells"),
 ])
 def test_a_changed_input_makes_the_record_stale(workbook, change, words):
