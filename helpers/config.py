@@ -28,6 +28,7 @@ from .models import BIASES, INITS, REDUCTIONS
 
 MODELS = ("logistic", "softmax", "mlp")
 RESTORES = (None, "best", "last", "back2")
+MONITORS = ("holdout_loss", "holdout_acc", "holdout_objective", "holdout_penalised")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Config:
     test_select: str = "last"           # "last": the last n_test test images, then the digit pair;
                                         # "pair-first": the pair's images in the full test set, the
                                         # first n_test of them (Zhu & Guo's logistic code; needs digits)
-    holdout: str = "shuffle"            # "first" fraction, "next" N images after the subset, "shuffle" seeded
+    holdout: str = "shuffle"            # "first" fraction, "next" N images after the subset, "shuffle" seeded,
+                                        # "first-listing" as Zhu & Guo's logistic listing (data.holdout_split)
     holdout_size: float = 0.2           # a fraction for first/shuffle, an image count for next
     holdout_gap: int = 0                # holdout "next" only: images skipped between the training subset
                                         # and the hold-out ones (Aagaard's X_train[20001:22001]: gap 1)
@@ -56,6 +58,8 @@ class Config:
                                         # initialised with W by `init` (fan_in counts that input) and covered
                                         # by the L1/L2 penalty and by weight_norm like any weight. No extra
                                         # column is built: x·W + b *is* [1, x]·[b; W] (models.Network.init)
+    bias_input: float = 1.0             # bias "input" only: the value c of that constant input, x·W + c·b
+                                        # (Zhu & Guo's softmax code prepends 1 before dividing by 255: 1/255)
     dtype: str = "float32"              # training precision: "float32" (fast) or "float64"
     # --- objective ---
     reduction: str = "mean"             # data term as "mean" or "sum" over the batch
@@ -75,10 +79,18 @@ class Config:
     anneal_per: str = "step"            # t counts "step"s or "epoch"s
     # --- early stopping ---
     early_stopping: str | None = None   # None; "best": `patience` epochs without a new best;
-                                        # "rise": the metric worsens `patience` epochs in a row
-    monitor: str = "holdout_loss"       # "holdout_loss", "holdout_acc" or "holdout_objective" (the training
+                                        # "rise": the metric worsens `patience` epochs in a row;
+                                        # "converged": |metric(e) - metric(e-1)| < `min_delta` (a named
+                                        # "until converged" rule, not a report's stop; returns the last weights)
+    min_delta: float | None = None      # early_stopping "converged" only: the change counted as none
+    stop_after: int = 0                 # the stop is checked only once more than this many monitored values
+                                        # are recorded, epoch 0 (the start) included (Zhu & Guo's listing: 3)
+    monitor: str = "holdout_loss"       # "holdout_loss", "holdout_acc", "holdout_objective" (the training
                                         # objective on the hold-out set: its data term reduced as `reduction`
-                                        # plus the penalty); lower loss / higher accuracy is better;
+                                        # plus the penalty) or "holdout_penalised" (the mean hold-out
+                                        # cross-entropy + λ1Σ|W| + λ2ΣW², whatever `reduction` and
+                                        # `l2_gradient`: Aagaard's cross_entropy_loss(Y_val, ..., l));
+                                        # lower loss / higher accuracy is better;
                                         # "rise" counts epochs *worse* than the previous one: a falling accuracy)
     patience: int = 3                   # epochs, see early_stopping (1: stop at the first worse epoch)
     restore: str | None = None          # the weights fit returns: None: the best monitored epoch's with early
@@ -131,7 +143,7 @@ class Config:
 
 # Fields added later, with the default that reproduces the behaviour from before them.
 NEW_FIELD_DEFAULTS = {"test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True,
-                      "restore": None}
+                      "restore": None, "bias_input": 1.0, "min_delta": None, "stop_after": 0}
 
 
 def _plain(value):
@@ -174,7 +186,7 @@ def _one_of(c: Config, name: str, choices) -> None:
 
 
 def _check(c: Config) -> None:
-    for name in ("lr", "l1", "l2", "momentum", "anneal_T", "holdout_size"):  # first: NaN fails every test below
+    for name in ("lr", "l1", "l2", "momentum", "anneal_T", "holdout_size", "bias_input", "min_delta"):  # first: NaN fails every test below
         value = getattr(c, name)
         _need(not (_is_num(value) and not math.isfinite(value)), name, value,
               "must be a finite number (inf and nan are not settings)")
@@ -188,8 +200,8 @@ def _check(c: Config) -> None:
     _one_of(c, "l2_gradient", ("2lw", "lw"))
     _one_of(c, "optimizer", optim.OPTIMIZERS)
     _one_of(c, "anneal_per", ("step", "epoch"))
-    _one_of(c, "early_stopping", (None, "best", "rise"))
-    _one_of(c, "monitor", ("holdout_loss", "holdout_acc", "holdout_objective"))
+    _one_of(c, "early_stopping", (None, "best", "rise", "converged"))
+    _one_of(c, "monitor", MONITORS)
     _one_of(c, "bias", BIASES)
     _one_of(c, "test_select", TEST_SELECTIONS)
     _one_of(c, "restore", RESTORES)
@@ -227,5 +239,12 @@ def _check(c: Config) -> None:
           f"a gap only applies to holdout 'next' (images skipped after the training subset), not {c.holdout!r}")
     _need(c.test_select == "last" or c.digits is not None, "test_select", c.test_select,
           "'pair-first' picks a digit pair's images: set digits, or use 'last'")
+    _need(_is_num(c.bias_input) and c.bias_input > 0, "bias_input", c.bias_input, "the constant input must be > 0")
+    _need(c.bias_input == 1.0 or c.bias == "input", "bias_input", c.bias_input,
+          f"a constant input's value only applies to bias 'input', not {c.bias!r}")
+    _need((c.early_stopping == "converged") == (c.min_delta is not None), "min_delta", c.min_delta,
+          "early_stopping 'converged' needs a min_delta > 0, and a min_delta needs early_stopping 'converged'")
+    _need(c.min_delta is None or (_is_num(c.min_delta) and c.min_delta > 0), "min_delta", c.min_delta, "a number > 0")
+    _need(_is_int(c.stop_after) and c.stop_after >= 0, "stop_after", c.stop_after, "a non-negative integer")
     for name in ("penalise_bias", "progress", "shuffle"):
         _need(isinstance(getattr(c, name), bool), name, getattr(c, name), "true or false")

@@ -7,8 +7,8 @@ through a ``np.random.Generator`` argument.
 
 Subsets (SPEC "Data"): the first N training / last N test images (or the first N test
 images of a digit pair); a digit pair with targets 1 (first digit) and 0 (second); a
-hold-out set taken as the first 10% of the training subset, as the N images right after
-it (optionally after a gap), or as a seeded 80/20 shuffle.
+hold-out set taken as the first 10% of the training subset (or as Zhu & Guo's logistic listing
+cut it), as the N images right after it (optionally after a gap), or as a seeded 80/20 shuffle.
 Normalisation: ``"255"`` x/255; ``"image-z"`` each image minus its own mean over its own
 std; ``"dataset-z"`` (x/255 - m)/s with the scalar m, s of the training array.
 """
@@ -23,7 +23,7 @@ from .idx import parse_idx
 
 SPLITS = {"train": "train", "test": "t10k"}
 NORMALISATIONS = ("255", "image-z", "dataset-z")
-HOLDOUTS = ("first", "next", "shuffle")
+HOLDOUTS = ("first", "next", "shuffle", "first-listing")
 TEST_SELECTIONS = ("last", "pair-first")
 
 
@@ -75,7 +75,9 @@ def digit_pair(x: np.ndarray, y: np.ndarray, positive: int, negative: int):
 def holdout_split(x, y, how: str = "first", fraction: float = 0.1, rng: np.random.Generator | None = None):
     """Split into (train x, train y, holdout x, holdout y).
 
-    ``"first"``: the first ``fraction`` of the examples are the hold-out set.
+    ``"first"``: the first ``fraction`` of the examples are the hold-out set (round(fraction·n)).
+    ``"first-listing"``: Zhu & Guo's logistic listing: the first k = int(fraction·n) are held
+    out and the training set is examples k+1 .. n-2 (example k skipped, the last one dropped).
     ``"shuffle"``: a random ``fraction`` drawn with ``rng`` (required; the rest keep their order).
     (``"next"``, the N images right after the training subset, is done by ``prepare``
     because it needs the full training set.)
@@ -85,13 +87,16 @@ def holdout_split(x, y, how: str = "first", fraction: float = 0.1, rng: np.rando
     n_hold = int(round(fraction * len(x)))
     if how == "first":
         hold, train = np.arange(n_hold), np.arange(n_hold, len(x))
+    elif how == "first-listing":
+        k = int(fraction * len(x))
+        hold, train = np.arange(k), np.arange(k + 1, len(x) - 1)
     elif how == "shuffle":
         if not isinstance(rng, np.random.Generator):
             raise ValueError("holdout 'shuffle' needs rng=np.random.default_rng(seed)")
         order = rng.permutation(len(x))
         hold, train = order[:n_hold], order[n_hold:]
     else:
-        raise ValueError(f"how={how!r}: choose 'first' or 'shuffle' ('next' is handled by prepare)")
+        raise ValueError(f"how={how!r}: choose 'first', 'first-listing' or 'shuffle' ('next' is handled by prepare)")
     return x[train], y[train], x[hold], y[hold]
 
 

@@ -43,6 +43,7 @@ MAGIC = b"workbook-fit-cache-1\n"
 NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", "l2", "l2_gradient",
             "penalise_bias", "optimizer", "lr", "momentum", "batch_size", "shuffle", "epochs", "anneal_T",
             "anneal_per", "early_stopping", "monitor", "patience", "restore", "seed", "eval_every", "progress"}
+NOT_DATA |= {"bias_input", "min_delta", "stop_after"}   # the training options of issue 18
 
 
 def cache_dir() -> Path:

@@ -65,13 +65,33 @@ def run_sweep(base: Config, steps: dict, seeds: list[int], scale: str = "full") 
     return {name: [chain[i] for chain in results] for i, name in enumerate(steps)}
 
 
+def lambda_sets(lambdas: list) -> list[list[float]]:
+    """[λ, ...] -> [[λ, ...]] (one set); [[λ, ...], ...] (λ sets) unchanged."""
+    return [list(v) for v in lambdas] if lambdas and isinstance(lambdas[0], (list, tuple)) else [list(lambdas)]
+
+
 def run_selection(base: Config, selection: dict, seeds: list[int], scale: str = "full") -> dict:
     """One fit per (penalty, λ) of ``selection`` ({penalties, lambdas, warm_start}; {} for none):
-    warm-started in that order (run_sweep) or each from its own initialisation (run_variants)."""
+    warm-started in that order (run_sweep) or each from its own initialisation (run_variants).
+
+    ``lambdas`` may list λ sets ([[λ, ...], [λ, ...]]): warm-started, each set is its own chain
+    (every penalty over that set, in order) from the same initial weights, as Zhu & Guo's code
+    called ``hyper_parameters_tuning`` once per set; all chains run as one batch of tasks."""
     if not selection:
         return {}
-    steps = sweep(selection["penalties"], selection["lambdas"])
-    return (run_sweep if selection["warm_start"] else run_variants)(base, steps, seeds, scale)
+    sets = [sweep(selection["penalties"], lambdas) for lambdas in lambda_sets(selection["lambdas"])]
+    if not selection["warm_start"]:
+        return run_variants(base, {k: v for steps in sets for k, v in steps.items()}, seeds, scale)
+    chains = [[scaled(base.replace(**overrides, seed=seed), scale) for overrides in steps.values()]
+              for steps in sets for seed in seeds]
+    labels = [f"λ set {i + 1} of {len(sets)}, sweep of {len(steps)}, seed {seed}"
+              for i, steps in enumerate(sets) for seed in seeds]
+    results = iter(engine.run(chains, labels))
+    out = {}
+    for steps in sets:
+        per_seed = [next(results) for _ in seeds]
+        out.update({name: [chain[i] for chain in per_seed] for i, name in enumerate(steps)})
+    return out
 
 
 def sweep_name(penalty: str, lam: float) -> str:

@@ -43,6 +43,7 @@ class Network:
     sizes: tuple[int, ...]       # layer widths, input first: (784, 128, 10)
     activation: str = "tanh"     # hidden activation, a key of activations.ACTIVATIONS
     output: str = "softmax"      # "softmax" (K >= 2 classes) or "sigmoid" (K = 1, two classes)
+    bias_scale: float = 1.0      # c in z = a·W + c·b: b is the weight of a constant input c (1: a plain bias)
 
     def __post_init__(self):
         sizes = tuple(self.sizes)
@@ -96,7 +97,7 @@ class Network:
         acts = [x]
         for layer, (w, b) in enumerate(self._names, start=1):
             z = acts[-1] @ params[w]
-            z += params[b]
+            z += params[b] if self.bias_scale == 1 else params[b].dtype.type(self.bias_scale) * params[b]
             if layer == self.depth:
                 return acts, z
             acts.append(forward(z, out=z))
@@ -164,6 +165,8 @@ class Network:
             w, b = self._names[layer - 1]
             np.matmul(acts[layer - 1].T, delta, out=grads[w])
             np.matmul(ones, delta, out=grads[b])
+            if self.bias_scale != 1:        # ∂E/∂b = c Σ_n δ_n
+                grads[b] *= grads[b].dtype.type(self.bias_scale)
             if layer > 1:
                 delta = backward(acts[layer - 1], delta @ params[w].T)
         return total + self._penalise(params, grads, l1, l2, penalise_bias, grad_scale), grads

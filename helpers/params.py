@@ -13,6 +13,7 @@ one kernel works; a name there that the notebook does not take is an error with 
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 
@@ -46,7 +47,7 @@ PENALTIES = ("l1", "l2")
 WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-empty list of numbers >= 0",
         "list[str]": "a non-empty list of strings", "variants": "a non-empty mapping {name: {Config field: value}}",
         "variants?": "a mapping {name: {Config field: value}}",
-        "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...], warm_start: true/false}",
+        "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...] or λ sets [[λ...], ...], warm_start: true/false}",
         "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)",
         "classes": "a non-empty mapping {class name: {base: {Config field: value}, space: {Config field: [kind, ...]}, "
                    "compare: {published: label in report/published.yaml}}}"}
@@ -74,7 +75,7 @@ def _kind_ok(kind, value, notebook: str) -> bool:
             and all(isinstance(v[k], dict) for k in v) for v in value.values()),
         "selection": isinstance(value, dict) and (not value or (
             set(value) == {"penalties", "lambdas", "warm_start"} and isinstance(value["warm_start"], bool)
-            and _kind_ok("list[str]", value["penalties"], notebook) and _kind_ok("list[float]", value["lambdas"], notebook))),
+            and _kind_ok("list[str]", value["penalties"], notebook) and _lambda_sets_ok(value["lambdas"], notebook))),
         "list[int]": isinstance(value, list) and bool(value) and all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value),
         "list[float]": isinstance(value, list) and bool(value) and all(_number(v) and v >= 0 for v in value),
@@ -83,20 +84,45 @@ def _kind_ok(kind, value, notebook: str) -> bool:
     }[kind]
 
 
+def _lambda_sets_ok(lambdas, notebook: str) -> bool:
+    """A list of λ (one set), or a non-empty list of such lists (λ sets, each its own chain)."""
+    if isinstance(lambdas, list) and lambdas and all(isinstance(v, list) for v in lambdas):
+        return all(_kind_ok("list[float]", v, notebook) for v in lambdas)
+    return _kind_ok("list[float]", lambdas, notebook)
+
+
+def _number_or_text(v):
+    try:
+        return float(v) if isinstance(v, str) else v
+    except ValueError:
+        return v
+
+
+FLOAT_FIELDS = {f.name for f in dataclasses.fields(Config) if "float" in str(f.type)}
+
+
+def _config_numbers(fields):
+    """{Config field: value} with numbers YAML read as strings ("1e-05") made floats, as
+    Config.from_dict casts them: the parameters a run records then equal its file's."""
+    if not isinstance(fields, dict):
+        return fields
+    return {k: _number_or_text(v) if k in FLOAT_FIELDS else v for k, v in fields.items()}
+
+
 def _cast(kind, value):
-    """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due."""
-    def num(v):
-        try:
-            return float(v) if isinstance(v, str) else v
-        except ValueError:
-            return v
+    """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due
+    (also in Config fields of ``base``, ``overrides`` and each variant)."""
     if kind == "float":
-        return num(value)
+        return _number_or_text(value)
     if kind == "list[float]" and isinstance(value, list):
-        return [num(v) for v in value]
+        return [_number_or_text(v) for v in value]
+    if kind == "dict":
+        return _config_numbers(value)
+    if kind in ("variants", "variants?") and isinstance(value, dict):
+        return {name: _config_numbers(fields) for name, fields in value.items()}
     if kind == "classes" and isinstance(value, dict):   # a search space's number ranges: [log|float, low, high]
-        return {name: {**spec, "space": {field: [entry[0], *map(num, entry[1:])] if isinstance(entry, list) and entry
-                                         and entry[0] in ("log", "float") else entry
+        return {name: {**spec, "space": {field: [entry[0], *map(_number_or_text, entry[1:])] if isinstance(entry, list)
+                                         and entry and entry[0] in ("log", "float") else entry
                                          for field, entry in spec["space"].items()}}
                 if isinstance(spec, dict) and isinstance(spec.get("space"), dict) else spec
                 for name, spec in value.items()}
@@ -166,7 +192,10 @@ def parameters(namespace: dict, notebook: str) -> dict:
     if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
         raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
     if "selection" in values and values["selection"]:
-        values["selection"] = {**values["selection"], "lambdas": _cast("list[float]", values["selection"]["lambdas"])}
+        lambdas = values["selection"]["lambdas"]
+        lambdas = [_cast("list[float]", v) for v in lambdas] if all(isinstance(v, list) for v in lambdas) \
+            else _cast("list[float]", lambdas)
+        values["selection"] = {**values["selection"], "lambdas": lambdas}
     bad = [p for p in values.get("penalties", values.get("selection", {}).get("penalties", [])) if p not in PENALTIES]
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")

@@ -358,6 +358,7 @@ def gradcheck_table(rows, ax=None, title=None):
 
 VERDICTS = {"noise": ("within noise", OKABE_ITO["blue"]),
             "explained": ("explained by an ablation", OKABE_ITO["orange"]),
+            "inconsistent": ("inconsistent in the report", OKABE_ITO["purple"]),
             "open": ("open gap", OKABE_ITO["vermillion"])}
 PROVENANCE_MARKERS = {"stated": ("o", "stated settings"), "default": ("s", "named default"),
                       "inferred": ("D", "inferred setting")}

@@ -6,7 +6,12 @@ run name, or "data"), ``variant``, ``metric`` (a key of METRIC_WORDS), ``value``
 ``provenance`` of that run's settings ("stated": the report's own; "default": a setting
 it leaves unstated is a named default), optionally ``ablation`` (a variant of the same run
 whose setting is *inferred*: chosen because it moves the number toward the published one,
-shown beside the stated result, never instead) and ``note`` (what is unstated).
+shown beside the stated result, never instead), ``inconsistent`` (a check of
+``reproduction.CHECKS``: the number contradicts the report's own stated rule, measured by the
+build; ``other_value``: the report's second statement of the same number, for the check
+"two_values"), ``hypothesis`` (the name one inferred setting carries across every row it
+concerns; default: the ablation's variant name), ``chosen_on`` (the label of the row its value
+was chosen on, if any) and ``note`` (what is unstated).
 """
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from pathlib import Path
 
 import yaml
 
+from .reproduction import CHECKS
+
 from .runs import ROOT
 
 PUBLISHED = ROOT / "report" / "published.yaml"
 REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
-OPTIONAL = {"ablation", "note"}
+OPTIONAL = {"ablation", "note", "inconsistent", "other_value", "hypothesis", "chosen_on"}
 PROVENANCE = ("stated", "default")
 METRIC_WORDS = {"test_acc": "test %", "holdout_acc": "hold-out %", "test_loss": "test loss", "epochs_run": "epochs",
                 "weight_norm": "‖W‖", "best_epoch": "best epoch", "first_mean": "image mean", "first_std": "image std"}
@@ -37,6 +44,12 @@ def published(path=PUBLISHED) -> list[dict]:
             problems.append(f"metric must be one of {list(METRIC_WORDS)}")
         if entry.get("provenance") not in PROVENANCE:
             problems.append(f"provenance must be one of {list(PROVENANCE)}")
+        if "inconsistent" in entry and entry["inconsistent"] not in CHECKS:
+            problems.append(f"inconsistent names a check of helpers.reproduction: one of {list(CHECKS)}")
+        if ("hypothesis" in entry or "chosen_on" in entry) and "ablation" not in entry:
+            problems.append("hypothesis / chosen_on describe an inferred ablation: name its variant in ablation")
+        if ("other_value" in entry) != (entry.get("inconsistent") == "two_values"):
+            problems.append("other_value (the report's second statement of the number) goes with inconsistent: two_values")
         if "ablation" in entry and "inferred" not in str(entry["ablation"]):
             problems.append("an ablation's variant name says it is inferred")
         if problems:

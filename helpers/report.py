@@ -327,8 +327,9 @@ def _n_test(config_json: str) -> int:
     return len(load_splits(Config.from_dict(json.loads(config_json)).replace(progress=False)).y_test)
 
 
-VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "open": "open"}
-_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "open": "open"}
+VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "inconsistent": "inconsistent", "open": "open"}
+_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "inconsistent in the report": "inconsistent",
+                 "open": "open"}
 
 
 def _measured(rows) -> list[dict]:
@@ -407,7 +408,8 @@ def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
              (["inferred"] if any_ablation else [])
     table = tabular(header, rows, "Published numbers (SPEC.md) beside this build's, grouped by report; basis: how "
                     "the setting was fixed (stated by the report, or a named default where it is silent); workbook: "
-                    "mean ± std over seeds under those settings" + ("; inferred: the measured inferred ablation"
+                    "mean ± std over seeds under those settings; inconsistent: in the report itself, as the gap notes "
+                    "measure" + ("; inferred: the measured inferred ablation"
                                                                     if any_ablation else ""),
                     "reproduction", align="rp{2.8cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
                     tabcolsep="3pt")
@@ -529,13 +531,32 @@ def gap_notes(rows) -> str:
                      + ("within noise of the published number: explained by that setting (inferred, not stated)."
                         if a["within"] else f"still {abs(a['diff']):.{digits}f} away: **open gap: not explained** (tried: {e['ablation']}).")
                      )
-        else:
+        elif row.verdict != "inconsistent in the report":
             text += "; **open gap: not explained** (no ablation run)."
+        if row.evidence:
+            text += (f"; **inconsistent in the report**: {row.evidence}." if row.verdict == "inconsistent in the report"
+                     else f"; its stated rule checked against the build: {row.evidence}.")
         if e.get("note"):
             text += f" {e['note']}"
         bullets.append(text)
-    return "The numbers beyond noise under the stated settings:\n\n" + "\n".join(bullets) if bullets else \
+    text = "The numbers beyond noise under the stated settings:\n\n" + "\n".join(bullets) if bullets else \
         "Every published number is reproduced within noise under the stated settings and named defaults."
+    tested = hypotheses_text(rows)
+    return text + ("\n\n" + tested if tested else "")
+
+
+def hypotheses_text(rows) -> str:
+    """Markdown, one bullet per inferred setting (reproduction.hypotheses): the rows it was applied
+    to unchanged, the row its value was chosen on (if any) and how many other rows it brings within noise."""
+    from .reproduction import hypotheses
+    bullets = []
+    for h in hypotheses(rows):
+        numbers = ", ".join(map(str, h["rows"]))
+        chosen = (f"its value was chosen on “{h['chosen_on']}”; of the other {len(h['rows']) - 1} rows it brings "
+                  f"{h['others_within']} within noise" if h["chosen_on"] else
+                  f"no row is named as the one its value was chosen on; it brings {h['others_within']} of them within noise")
+        bullets.append(f"- *{h['hypothesis']}*: applied unchanged to row{'s' if len(h['rows']) > 1 else ''} {numbers}; {chosen}.")
+    return "Each inferred setting across the rows it concerns:\n\n" + "\n".join(bullets) if bullets else ""
 
 
 def stable_ids(path) -> None:

@@ -35,6 +35,7 @@ evaluation is bounded below by the input-layer product over every evaluated imag
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import json
 import math
@@ -56,11 +57,14 @@ SPLIT_NAMES = ("train", "holdout", "test")
 
 
 def build_model(config: Config, n_inputs: int = 784) -> Network:
+    """The configured network; with bias "input", b is the weight of the constant ``bias_input``."""
     if config.model == "logistic":
-        return logistic_regression(n_inputs)
-    if config.model == "softmax":
-        return softmax_regression(n_inputs)
-    return mlp(config.hidden, config.activation, n_inputs)
+        model = logistic_regression(n_inputs)
+    elif config.model == "softmax":
+        model = softmax_regression(n_inputs)
+    else:
+        model = mlp(config.hidden, config.activation, n_inputs)
+    return model if config.bias_input == 1 else dataclasses.replace(model, bias_scale=config.bias_input)
 
 
 def load_splits(config: Config) -> data.Splits:
@@ -142,6 +146,13 @@ class Result:
         atomic_write(Path(path), json.dumps(self.to_json(), indent=1, allow_nan=False).encode())
 
 
+def penalised_loss(mean_loss: float, params: dict, config: Config) -> float:
+    """Mean cross-entropy + λ1 Σ|W| + λ2 ΣW² (biases too with bias "input" or ``penalise_bias``),
+    as Aagaard's ``cross_entropy_loss(Y_val, ..., l)``: the mean data term whatever the training
+    ``reduction``, and λ2 ΣW² whatever ``l2_gradient``."""
+    return mean_loss + penalty(params, config.l1, config.l2, config.penalise_bias or config.bias == "input")
+
+
 class _Recorder:
     """Appends one row of metrics to the history columns; refuses non-finite values.
 
@@ -167,6 +178,8 @@ class _Recorder:
             l2 = c.l2 if c.l2_gradient == "2lw" else c.l2 / 2
             row["holdout_objective"] = row["holdout_loss"] * (n if c.reduction == "sum" else 1) + \
                 penalty(params, c.l1, l2, c.penalise_bias or c.bias == "input")
+        if self.config.monitor == "holdout_penalised" and "holdout" in self.sets:
+            row["holdout_penalised"] = penalised_loss(row["holdout_loss"], params, self.config)
         self._check(row, epoch, step, lr)
         for key, value in row.items():
             self.history.setdefault(key, []).append(value)
@@ -372,7 +385,7 @@ class _Keeper:
     def __init__(self, config: Config, params: dict, history: dict):
         self.config, self.history = config, history
         self.enabled = config.early_stopping is not None
-        self.mode = config.restore or ("best" if self.enabled else "last")
+        self.mode = config.restore or ("best" if self.enabled and config.early_stopping != "converged" else "last")
         self.sign = -1.0 if config.monitor.endswith("acc") else 1.0   # lower is better after sign
         self.tracking = config.monitor in history
         if (self.enabled or self.mode == "best") and not self.tracking:
@@ -397,10 +410,13 @@ class _Keeper:
             self.recent.append((epoch, _copy(params)))
         if self.config.early_stopping == "best":
             self.bad = 0 if self.best_epoch == epoch else self.bad + 1
+        elif self.config.early_stopping == "converged":  # consecutive epochs that changed it by < min_delta
+            self.bad = self.bad + 1 if abs(value - self.previous) < self.config.min_delta else 0
         else:  # "rise": consecutive epochs worse than the one before (a higher loss, a lower accuracy)
             self.bad = self.bad + 1 if value > self.previous else 0
         self.previous = value
-        return self.enabled and self.bad >= self.config.patience
+        checked = epoch + 1 > self.config.stop_after   # values recorded so far: epochs 0..epoch
+        return self.enabled and checked and self.bad >= self.config.patience
 
     def returned(self, last_epoch: int, params: dict) -> tuple[int, dict]:
         """(epoch, weights) that fit returns after ``last_epoch``, the last epoch run."""

@@ -122,3 +122,20 @@ def test_a_softmax_selection_must_name_penalties_lambdas_and_warm_start():
         params.parameters(namespace("02_softmax", selection={"penalties": ["l2"], "lambdas": [0.1]}), "02_softmax")
     with pytest.raises(ValueError, match="nothing to run"):
         params.parameters(namespace("02_softmax", selection={}, variants={}), "02_softmax")
+
+
+def test_a_softmax_selection_takes_lambda_sets():
+    sets = {"penalties": ["l2"], "lambdas": [[0.01, 0.001], [0.05]], "warm_start": True}
+    values = params.parameters(namespace("02_softmax", selection=sets), "02_softmax")
+    assert values["selection"]["lambdas"] == [[0.01, 0.001], [0.05]]
+    with pytest.raises(ValueError, match="selection=.* is not {} or {penalties"):
+        params.parameters(namespace("02_softmax", selection={**sets, "lambdas": [[0.01], []]}), "02_softmax")
+
+
+def test_numbers_yaml_reads_as_text_become_floats_in_config_fields():
+    """papermill reads the parameters JSON as YAML 1.1, where 1e-05 (no dot) is a string: the run
+    must record the float its file says, or its record never matches its file."""
+    values = params.parameters(namespace("01_logistic", overrides={"early_stopping": "converged", "min_delta": "1e-05"},
+                                         variants={"a": {"l2": "1e-05", "holdout": "first"}}), "01_logistic")
+    assert values["overrides"] == {"early_stopping": "converged", "min_delta": 1e-05}
+    assert values["variants"]["a"] == {"l2": 1e-05, "holdout": "first"}

@@ -85,10 +85,10 @@ def test_base_in_a_parameter_file_is_rejected_in_favour_of_overrides(workbook):
 
 def test_variants_in_a_file_update_the_defaults_field_by_field(workbook):
     path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
-    path.write_text("variants: {'mini-batch 10%': {lr: 0.2}}\n")
+    path.write_text("variants: {'mini-batch 10%, until converged': {lr: 0.2}}\n")
     values = runs.effective(path, "full")
-    defaults = runs.defaults("01_logistic")["variants"]["mini-batch 10%"]
-    assert values["variants"] == {"mini-batch 10%": {**defaults, "lr": 0.2}}
+    defaults = runs.defaults("01_logistic")["variants"]["mini-batch 10%, until converged"]
+    assert values["variants"] == {"mini-batch 10%, until converged": {**defaults, "lr": 0.2}}
 
 
 # --- records refused unless made from the current inputs ---------------------------------------

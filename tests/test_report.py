@@ -176,7 +176,7 @@ def test_rows_measured_by_helpers_reproduction_are_drawn_and_tabulated_as_judged
     entry = {"run": "r", "variant": "stated", "metric": "test_acc", "value": 93.0, "report": "Shi",
              "provenance": "default", "ablation": "inferred", "label": "x", "spec": "D"}
     rows = [reproduction.compare(record, entry, 2000), reproduction.compare(record, {**entry, "value": 96.0}, 2000)]
-    assert reproduction.counts(rows) == {"rows": 2, "within": 1, "explained": 1, "open": 0}
+    assert reproduction.counts(rows) == {"rows": 2, "within": 1, "explained": 1, "inconsistent": 0, "open": 0}
     drawn = report.reproduction_rows(rows)
     assert [r["verdict"] for r in drawn] == ["explained", "noise"] and drawn[0]["ablation"]["mean"] == pytest.approx(93.1)
     table, gaps = report.reproduction_table(rows)

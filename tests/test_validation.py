@@ -182,6 +182,9 @@ def test_from_dict_rejects_yaml_infinities(text):
     ("bias", "column", r"^bias='column': choose one of \['separate', 'input'\]"),
     ("test_select", "first", r"^test_select='first': choose one of \['last', 'pair-first'\]"),
     ("restore", "best_epoch", r"^restore='best_epoch': choose one of \[None, 'best', 'last', 'back2'\]"),
+    ("stop_after", -1, r"^stop_after=-1: a non-negative integer"),
+    ("min_delta", 1e-5, r"^min_delta=1e-05: early_stopping 'converged' needs a min_delta"),
+    ("bias_input", 0.5, r"^bias_input=0.5: a constant input's value only applies to bias 'input'"),
 ])
 def test_config_rejects_bad_new_options(field, value, message):
     with pytest.raises(ValueError, match=message):
@@ -208,7 +211,8 @@ def test_new_fields_default_to_the_previous_behaviour_and_keep_old_digests():
     from helpers.config import NEW_FIELD_DEFAULTS
     c = Config(model="softmax", lr=0.05, n_train=20000)
     assert {k: getattr(c, k) for k in NEW_FIELD_DEFAULTS} == {
-        "test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True, "restore": None}
+        "test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True, "restore": None,
+        "bias_input": 1.0, "min_delta": None, "stop_after": 0}
     old = {k: v for k, v in c.to_dict().items() if k not in NEW_FIELD_DEFAULTS}
     assert c.digest() == hashlib.sha256(json.dumps(old, sort_keys=True).encode()).hexdigest()[:12]
     assert Config.from_dict(old) == c                     # old saved configs still load
