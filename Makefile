@@ -19,7 +19,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references lab report html pdf pdf-graph rerun FORCE clean clean-cache distclean
+.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf pdf-graph rerun FORCE clean clean-cache distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -126,6 +126,15 @@ notebooks-graph: $(EXECUTED)
 	@$(PY) -m helpers.runs check $(RUNS_DIR)
 	@echo "notebooks: $(words $(EXECUTED)) $(SCALE)-scale runs up to date in $(OUT)build/executed (results in $(OUT)build/results)"
 
+# The search of training settings (issue 20): notebooks/08_best.ipynb on notebooks/runs-best/, on its own
+# Dask cluster (or DASK_SCHEDULER_ADDRESS); not among `make report`'s runs (the report reads its results
+# when they exist). Its Optuna studies live in .cache/studies/ and its fits in the fit cache: a second
+# `make best` does no work, an interrupted one resumes.
+BEST_RUNS := notebooks/runs-best
+
+best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
+	@$(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
+
 # What a run is made of, as files whose time stamps change only when their content does (so a
 # Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters
 # (notebook defaults + parameter file + scale), each notebook's cells, the helpers code; and the set of
@@ -195,7 +204,9 @@ lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel (
 REPORT     := $(OUT)report
 REPORT_NB  := $(REPORT)/build/report.ipynb
 REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_published.yaml $(wildcard report/templates/*/*) \
-              $(addprefix helpers/,report.py plots.py reproduction.py published.py results.py provenance.py)
+              $(addprefix helpers/,report.py report_best.py plots.py reproduction.py published.py results.py provenance.py)
+# the search's results (make best), when they exist: the report includes them, or says there are none
+BEST_RESULTS = $(wildcard $(OUT)build/results/runs-best/08_best/best.json)
 TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
 # A fixed date in the PDF (SOURCE_DATE_EPOCH): rebuilding the same report gives the same bytes.
 XELATEX    := SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
@@ -224,8 +235,9 @@ pdf-graph: $(REPORT)/report.pdf
 # The executed report notebook both exports read. Secondary: kept, but once report.html and
 # report.tex exist a deleted build/ folder does not force the notebook to run again.
 .SECONDARY: $(REPORT_NB)
-# The report is a function of the runs on disk: their set (RUN_SET) and their results files.
-$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) | $(STAMP) data
+# The report is a function of the runs on disk: their set (RUN_SET) and their results files
+# (and the search's, make best, when it exists).
+$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) | $(STAMP) data
 	@mkdir -p $(@D)
 	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \

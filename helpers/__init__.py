@@ -12,5 +12,7 @@ The build's machinery: ``idx`` file format and ``fetch`` verified data cache; ``
 ``provenance`` and ``results`` (records tied to their inputs), ``engine`` (fits as cached Dask
 tasks), ``cluster`` (where they run), ``progress`` (bars and the build's status line), ``lab``
 (JupyterLab saves), ``published`` and ``reproduction`` (the published numbers, judged),
-``report`` (the report's pieces), ``bench`` (`make bench`).
+``report`` (the report's pieces), ``bench`` (`make bench`); `make best`: ``search`` (an Optuna study of
+training settings whose trials are engine fits), ``best`` (its notebook's plumbing), ``report_best`` (its
+section of the report).
 """

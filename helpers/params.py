@@ -39,13 +39,18 @@ SPECS = {
     # what spans runs: reads other runs' results files, trains nothing
     "07_across_runs": {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "sources": "list[str]",
                        "variant": "str"},
+    # searches training settings per model class on the hold-out set (make best; helpers/best.py)
+    "08_best": {"run": "run", "dataset": tuple(DIGESTS), "scale": SCALES, "seeds": "list[int]",
+                "budget_minutes": "float", "trials": "int", "rung": "float", "batch": "int", "classes": "classes"},
 }
 PENALTIES = ("l1", "l2")
 WANT = {"list[int]": "a non-empty list of integers >= 0", "list[float]": "a non-empty list of numbers >= 0",
         "list[str]": "a non-empty list of strings", "variants": "a non-empty mapping {name: {Config field: value}}",
         "variants?": "a mapping {name: {Config field: value}}",
         "selection": "{} or {penalties: [l1/l2...], lambdas: [λ...] or λ sets [[λ...], ...], warm_start: true/false}",
-        "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)"}
+        "run": f"{INTERACTIVE!r} or <runs folder>/<notebook>/<name> (the pipeline sets it)",
+        "classes": "a non-empty mapping {class name: {base: {Config field: value}, space: {Config field: [kind, ...]}, "
+                   "compare: {published: label in report/published.yaml}}}"}
 
 
 def _number(v) -> bool:
@@ -65,6 +70,9 @@ def _kind_ok(kind, value, notebook: str) -> bool:
         "dict": isinstance(value, dict),
         "variants": isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values()),
         "variants?": isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()),
+        "classes": isinstance(value, dict) and bool(value) and all(
+            isinstance(v, dict) and {"base", "space"} <= set(v) <= {"base", "space", "compare"}
+            and all(isinstance(v[k], dict) for k in v) for v in value.values()),
         "selection": isinstance(value, dict) and (not value or (
             set(value) == {"penalties", "lambdas", "warm_start"} and isinstance(value["warm_start"], bool)
             and _kind_ok("list[str]", value["penalties"], notebook) and _lambda_sets_ok(value["lambdas"], notebook))),
@@ -112,6 +120,12 @@ def _cast(kind, value):
         return _config_numbers(value)
     if kind in ("variants", "variants?") and isinstance(value, dict):
         return {name: _config_numbers(fields) for name, fields in value.items()}
+    if kind == "classes" and isinstance(value, dict):   # a search space's number ranges: [log|float, low, high]
+        return {name: {**spec, "space": {field: [entry[0], *map(_number_or_text, entry[1:])] if isinstance(entry, list)
+                                         and entry and entry[0] in ("log", "float") else entry
+                                         for field, entry in spec["space"].items()}}
+                if isinstance(spec, dict) and isinstance(spec.get("space"), dict) else spec
+                for name, spec in value.items()}
     return value
 
 
@@ -173,6 +187,8 @@ def parameters(namespace: dict, notebook: str) -> dict:
         unknown = [problem for source in values["sources"] if (problem := no_such_run(source))]
         if unknown:
             raise ValueError(f"{notebook}: sources: {'; '.join(unknown)}")
+    if notebook == "08_best":
+        _check_search(values, notebook)
     if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
         raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
     if "selection" in values and values["selection"]:
@@ -197,6 +213,25 @@ def parameters(namespace: dict, notebook: str) -> dict:
     if "seeds" in values and values["scale"] == "smoke":
         values["seeds"] = values["seeds"][:SMOKE["seeds"]]
     return values
+
+
+def _check_search(values: dict, notebook: str) -> None:
+    """08_best: a positive budget, trials and batch, a rung fraction in [0, 1), each class's base a
+    valid Config and its space a valid search space (search.Space's messages, naming the class)."""
+    from .search import Space
+    for name, low in (("budget_minutes", 0), ("trials", 1), ("batch", 1)):
+        if not values[name] >= low or (low == 0 and not values[name] > 0):
+            raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be {'> 0' if low == 0 else '>= 1'}")
+    if not 0 <= values["rung"] < 1:
+        raise ValueError(f"{notebook}: parameter rung={values['rung']!r}: the fraction of its epoch cap a trial "
+                         "trains before the pruner may stop it, in [0, 1) (0: no pruning)")
+    for name, spec in values["classes"].items():
+        try:
+            base = Config.from_dict({**spec["base"], "dataset": values["dataset"]})
+            space = Space(spec["space"])
+            base.replace(**{field: low for field, (_, (low, *_)) in space.spec.items()})   # a setting it may draw
+        except ValueError as error:
+            raise ValueError(f"{notebook}: class {name!r}: {error}") from None
 
 
 def base_config(P: dict) -> Config:

@@ -25,9 +25,9 @@ HELPERS = Path(__file__).resolve().parent
 # The code a fit's numbers depend on (the fit cache's key): not plots, reports or plumbing.
 TRAINING_CODE = tuple(HELPERS / f"{m}.py" for m in
                       ("activations", "config", "data", "fetch", "idx", "losses", "models", "optim", "train"))
-# The code a notebook run imports: everything but the report builder and the benchmark.
+# The code a notebook run imports: everything but the report builders and the benchmark.
 RUN_CODE = tuple(sorted(p for p in (*HELPERS.glob("*.py"), HELPERS / "workbook.mplstyle")
-                        if p.name not in ("report.py", "bench.py", "__main__.py")))
+                        if p.name not in ("report.py", "report_best.py", "bench.py", "__main__.py")))
 
 
 def sha256(data: bytes) -> str:
