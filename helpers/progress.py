@@ -58,7 +58,7 @@ class FitBar:
             parts.append(f"running {running}")
         elif self.finished < self.total:   # before a fit's first epoch: workers start, load the data
             parts.append("starting the fits (workers load the data)")
-        return ", " + ", ".join(parts) if parts else ""
+        return ", ".join(parts)   # tqdm puts ", " before a postfix
 
     def refresh(self) -> None:
         """Show which fits run and at which epoch (called from the thread that owns the display)."""

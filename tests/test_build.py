@@ -92,9 +92,10 @@ def test_a_kind_with_no_finished_fit_is_estimated_from_its_running_fits():
 def test_a_notebook_bar_keeps_the_cached_count_and_names_the_running_fit(monkeypatch):
     monkeypatch.delenv("WORKBOOK_OUTPUT", raising=False)
     bar = FitBar(["γ 0.9, seed 0", "γ 0.5, seed 0"], cached=1)
-    assert bar._postfix() == ", 1 from the cache, starting the fits (workers load the data)"
+    assert bar._postfix() == "1 from the cache, starting the fits (workers load the data)"
     bar.epoch(1, 3, 10)
-    assert bar._postfix() == ", 1 from the cache, running γ 0.5, seed 0: epoch 3/10"
+    assert bar._postfix() == "1 from the cache, running γ 0.5, seed 0: epoch 3/10"
     bar.done(1)
     bar.close()
-    assert (bar.bar.n, bar._postfix()) == (2, ", 1 from the cache")
+    assert (bar.bar.n, bar._postfix()) == (2, "1 from the cache")
+    assert "done" in str(bar.bar) and ", , " not in str(bar.bar)
