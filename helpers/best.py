@@ -97,13 +97,6 @@ def final_runs(P, classes: dict, outcomes: dict) -> dict:
     return runs
 
 
-def describe(params: dict) -> str:
-    """A chosen setting in one line: 'lr 0.0312, momentum 0.87, batch_size 64'."""
-    def show(v):
-        return f"{v:.3g}" if isinstance(v, float) else str(v)
-    return ", ".join(f"{k} {show(v)}" for k, v in params.items())
-
-
 def record(P, classes: dict, outcomes: dict, seconds: float) -> dict:
     """What the results file keeps: per class its study, trials, chosen setting and compute;
     the budget and the wall time of the searches and final runs."""
@@ -161,7 +154,7 @@ def results_table(classes: dict, outcomes: dict, summary: dict) -> str:
     for name, setup in classes.items():
         o, c = outcomes[name], search.compute(outcomes[name].study)
         score = (f"{100 * o.best.value:.2f} %" if setup.base.monitor.endswith("acc") else f"loss {o.best.value:.4f}")
-        rows.append(f"| {name} | {score} | {fmt(summary[name]['test_acc'])} | {describe(o.best.params)} | "
+        rows.append(f"| {name} | {score} | {fmt(summary[name]['test_acc'])} | {search.describe(o.best.params)} | "
                     f"{c['trials']} ({c['pruned']}) | {c['seconds'] / 60:.1f} min, {100 * c['saved_seconds']:.0f} % |")
     return "\n".join(rows)
 

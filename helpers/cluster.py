@@ -84,10 +84,11 @@ class _Served:
         log_path = ROOT / "build" / "interactive" / "cluster.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = log_path
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "helpers.cluster", "serve", str(workers)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=open(log_path, "ab"), start_new_session=True, text=True,
-            env={**os.environ, **ONE_BLAS_THREAD})
+        with open(log_path, "ab") as log:   # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "helpers.cluster", "serve", str(workers)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=log, start_new_session=True, text=True,
+                env={**os.environ, **ONE_BLAS_THREAD})
         line = _readline(self.process.stdout, timeout=120)
         if not line.startswith("tcp://"):
             self.process.kill()

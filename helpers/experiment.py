@@ -56,13 +56,23 @@ def run_variants(base: Config, variants: dict, seeds: list[int], scale: str = "f
     return runs
 
 
-def run_sweep(base: Config, steps: dict, seeds: list[int], scale: str = "full") -> dict:
+def run_sweep(base: Config, steps, seeds: list[int], scale: str = "full") -> dict:
     """A warm-started sweep: for each seed one task fits the ``steps`` ({name: overrides}) in
     order, each starting from the weights the previous one returned (train.sweep).
+    ``steps`` may also be a list of such dicts (sets): each set is its own chain per seed, from
+    the same initial weights; all chains run as one batch of tasks.
     Returns {step name: [Result for each seed]}."""
-    chains = [[scaled(base.replace(**overrides, seed=seed), scale) for overrides in steps.values()] for seed in seeds]
-    results = engine.run(chains, [f"sweep of {len(steps)}, seed {seed}" for seed in seeds])
-    return {name: [chain[i] for chain in results] for i, name in enumerate(steps)}
+    sets = steps if isinstance(steps, list) else [steps]
+    chains = [[scaled(base.replace(**overrides, seed=seed), scale) for overrides in one.values()]
+              for one in sets for seed in seeds]
+    labels = [(f"set {i + 1} of {len(sets)}, " if len(sets) > 1 else "") + f"sweep of {len(one)}, seed {seed}"
+              for i, one in enumerate(sets) for seed in seeds]
+    results = iter(engine.run(chains, labels))
+    out = {}
+    for one in sets:
+        per_seed = [next(results) for _ in seeds]
+        out.update({name: [chain[i] for chain in per_seed] for i, name in enumerate(one)})
+    return out
 
 
 def lambda_sets(lambdas: list) -> list[list[float]]:
@@ -82,16 +92,7 @@ def run_selection(base: Config, selection: dict, seeds: list[int], scale: str = 
     sets = [sweep(selection["penalties"], lambdas) for lambdas in lambda_sets(selection["lambdas"])]
     if not selection["warm_start"]:
         return run_variants(base, {k: v for steps in sets for k, v in steps.items()}, seeds, scale)
-    chains = [[scaled(base.replace(**overrides, seed=seed), scale) for overrides in steps.values()]
-              for steps in sets for seed in seeds]
-    labels = [f"λ set {i + 1} of {len(sets)}, sweep of {len(steps)}, seed {seed}"
-              for i, steps in enumerate(sets) for seed in seeds]
-    results = iter(engine.run(chains, labels))
-    out = {}
-    for steps in sets:
-        per_seed = [next(results) for _ in seeds]
-        out.update({name: [chain[i] for chain in per_seed] for i, name in enumerate(steps)})
-    return out
+    return run_sweep(base, sets, seeds, scale)
 
 
 def sweep_name(penalty: str, lam: float) -> str:

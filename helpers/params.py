@@ -91,7 +91,8 @@ def _lambda_sets_ok(lambdas, notebook: str) -> bool:
     return _kind_ok("list[float]", lambdas, notebook)
 
 
-def _number_or_text(v):
+def number_from_text(v):
+    """YAML (and papermill) read 1e-7 as a string: a number in a string becomes a float; other text stays."""
     try:
         return float(v) if isinstance(v, str) else v
     except ValueError:
@@ -106,22 +107,22 @@ def _config_numbers(fields):
     Config.from_dict casts them: the parameters a run records then equal its file's."""
     if not isinstance(fields, dict):
         return fields
-    return {k: _number_or_text(v) if k in FLOAT_FIELDS else v for k, v in fields.items()}
+    return {k: number_from_text(v) if k in FLOAT_FIELDS else v for k, v in fields.items()}
 
 
 def _cast(kind, value):
     """YAML reads 1e-3 as a string: numbers in strings become floats where floats are due
     (also in Config fields of ``base``, ``overrides`` and each variant)."""
     if kind == "float":
-        return _number_or_text(value)
+        return number_from_text(value)
     if kind == "list[float]" and isinstance(value, list):
-        return [_number_or_text(v) for v in value]
+        return [number_from_text(v) for v in value]
     if kind == "dict":
         return _config_numbers(value)
     if kind in ("variants", "variants?") and isinstance(value, dict):
         return {name: _config_numbers(fields) for name, fields in value.items()}
     if kind == "classes" and isinstance(value, dict):   # a search space's number ranges: [log|float, low, high]
-        return {name: {**spec, "space": {field: [entry[0], *map(_number_or_text, entry[1:])] if isinstance(entry, list)
+        return {name: {**spec, "space": {field: [entry[0], *map(number_from_text, entry[1:])] if isinstance(entry, list)
                                          and entry and entry[0] in ("log", "float") else entry
                                          for field, entry in spec["space"].items()}}
                 if isinstance(spec, dict) and isinstance(spec.get("space"), dict) else spec

@@ -13,7 +13,7 @@ not "did we reproduce the report", so they stay out of the reproduction table.
 """
 from __future__ import annotations
 
-from . import report, results
+from . import report, results, search
 from .results import StaleResultsError
 
 RUN = "runs-best/08_best/best"
@@ -53,13 +53,6 @@ def compare(record: dict, records: dict, entries: list) -> list[dict]:
     return rows
 
 
-def _setting(params: dict) -> str:
-    words = {"lr": "η", "momentum": "γ", "batch_size": "batch", "l2": "L2 λ", "anneal_T": "T", "init": "init"}
-    def show(v):
-        return "none" if v is None else f"{v:.2g}" if isinstance(v, float) else str(v)
-    return ", ".join(f"{words.get(k, k)} {show(v)}" for k, v in params.items())
-
-
 def table(rows: list[dict]) -> report.Piece:
     """Per class: the report compared with, its published test accuracy, the workbook's run under its
     stated settings, the searched setting (mean ± std over its final seeds), and the test images of each."""
@@ -80,7 +73,7 @@ def table(rows: list[dict]) -> report.Piece:
 def settings_table(rows: list[dict]) -> report.Piece:
     """Per class: the setting its search chose, and that trial's hold-out score."""
     body = [[r["class"], (f"{100 * r['value']:.2f} %" if r["monitor"].endswith("acc") else f"{r['value']:.4f}"),
-             _setting(r["chosen"])] for r in rows]
+             search.describe(r["chosen"])] for r in rows]
     caption = ("The settings the searches chose (η: learning rate, γ: classic momentum, T: annealing η0/(1 + t/T) "
                "per step, none: constant) and the chosen trial's hold-out score: percent correct, or cross-entropy "
                "for the logistic pairs")

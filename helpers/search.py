@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from . import engine, provenance
 from .config import Config
+from .params import number_from_text
 from .runs import ROOT
 from .train import DivergenceError
 
@@ -68,7 +69,7 @@ class Space:
                 raise SearchError(f"space: {name!r} is not a Config field; valid: {', '.join(sorted(fields))}")
             if not isinstance(entry, (list, tuple)) or not entry or entry[0] not in KINDS:
                 raise SearchError(f"space: {name}={entry!r}: give one of {'; '.join(KINDS.values())}")
-            kind, values = entry[0], [_number(v) if entry[0] in ("log", "float") else v for v in entry[1:]]
+            kind, values = entry[0], [number_from_text(v) if entry[0] in ("log", "float") else v for v in entry[1:]]
             ok = (len(values) >= 1) if kind == "choice" else (
                 len(values) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
                 and values[0] < values[1] and (kind != "log" or values[0] > 0)
@@ -93,14 +94,14 @@ class Space:
         return {name: [kind, *values] for name, (kind, values) in self.spec.items()}
 
 
-def _number(value):
-    """YAML (and papermill) read 1e-7 as a string: a number in a string becomes a float."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
+SETTING_WORDS = {"lr": "η", "momentum": "γ", "batch_size": "batch", "l2": "L2 λ", "anneal_T": "T", "init": "init"}
+
+
+def describe(params: dict) -> str:
+    """A chosen setting in one line: 'η 0.031, γ 0.87, batch 64, T none'."""
+    def show(v):
+        return "none" if v is None else f"{v:.2g}" if isinstance(v, float) else str(v)
+    return ", ".join(f"{SETTING_WORDS.get(k, k)} {show(v)}" for k, v in params.items())
 
 
 def chosen(base: Config, params: dict) -> Config:
