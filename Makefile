@@ -32,14 +32,12 @@ SMOKE     := build/smoke/
 NOTEBOOKS := $(wildcard notebooks/[0-9]*.ipynb)
 RUNS_DIR  ?= notebooks/runs
 $(if $(filter notebooks/%,$(RUNS_DIR)),,$(error RUNS_DIR must be a folder under notebooks/, not '$(RUNS_DIR)'))
-# parameter files whose folder names a notebook and whose name make can carry (the others are reported
-# by `runs check`, below, and block nothing else): a space splits a name in two words, neither of which
-# exists on its own; these characters mean something to make or the shell.
-MAKE_SPECIAL := % : ; = * ? [ ] $$ \# \ ' " ` ( ) | & < > { } !
-run_file   = $(if $(wildcard notebooks/$(notdir $(patsubst %/,%,$(dir $(1)))).ipynb),$(if $(strip \
-               $(foreach c,$(MAKE_SPECIAL),$(findstring $(c),$(1)))),,$(wildcard $(1))))
-RUN_FILES := $(sort $(foreach f,$(wildcard $(RUNS_DIR)/*/*.yaml),$(call run_file,$(f))))
-RUN_IDS   := $(patsubst notebooks/%.yaml,%,$(RUN_FILES))
+# the runs make builds: asked of helpers/pipeline/names.py, the one home of the run-name rules (parameter
+# files in a folder named after a notebook, whose names make and the shell carry as they are; `names check`,
+# below, reports the others, which block nothing else). It needs only the standard library: the system
+# Python answers before .venv exists.
+RUN_IDS   := $(shell $(PYTHON) -m helpers.pipeline.names runs $(RUNS_DIR))
+RUN_FILES := $(RUN_IDS:%=notebooks/%.yaml)
 EXECUTED  := $(RUN_IDS:%=$(OUT)build/executed/%.ipynb)
 PARAMS    := $(RUN_IDS:%=$(OUT)build/params/%.json)
 RESULTS   := $(RUN_IDS:%=$(OUT)build/results/%.json)
@@ -67,7 +65,7 @@ LOCKED     = $(if $(WORKBOOK_BUILD_LOCK),,$(if $(shell command -v flock),mkdir -
 JOBS      ?= $(words $(RUN_IDS) x)
 # the build's cluster and its status line (fits done / running / waiting, estimate); the fit
 # phase's compute, wall time and utilisation go to $(OUT)build/fit-phase.json (make bench reads it)
-ENGINE    := WORKBOOK_BUILD_LOG=$(CURDIR)/$(OUT)build/fit-phase.json $(PY) -m helpers.cluster --
+ENGINE    := WORKBOOK_BUILD_LOG=$(CURDIR)/$(OUT)build/fit-phase.json $(PY) -m helpers.pipeline.cluster --
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -89,16 +87,16 @@ $(STAMP): requirements.txt environment.yml pyproject.toml
 	@if git rev-parse --git-dir > /dev/null 2>&1; then \
 	  $(VENV)/bin/nbstripout --install --attributes "$$(git rev-parse --git-dir)/info/nbstripout-attributes" && \
 	  git config filter.nbstripout.extrakeys "$(addprefix metadata.language_info.,$(VOLATILE_LANGUAGE_INFO))"; fi
-	@# a Jupyter server from .venv saves those notebooks as the filter stores them (helpers/lab.py)
+	@# a Jupyter server from .venv saves those notebooks as the filter stores them (helpers/pipeline/lab.py)
 	@mkdir -p $(VENV)/etc/jupyter && \
-	  echo '{"ContentsManager": {"pre_save_hook": "helpers.lab.strip_on_save"}}' > $(VENV)/etc/jupyter/jupyter_server_config.json
+	  echo '{"ContentsManager": {"pre_save_hook": "helpers.pipeline.lab.strip_on_save"}}' > $(VENV)/etc/jupyter/jupyter_server_config.json
 	@touch $@
 
 env: $(STAMP) ## create .venv with the pinned packages and the project kernel
 	@echo "env: $(VENV) is up to date with requirements.txt (kernel '$(KERNEL)')"
 
 data: $(STAMP) ## fetch + verify MNIST into data/ (DATASET=fashion-mnist, FROM=dir)
-	@$(PY) -m helpers.fetch --dataset $(DATASET) $(if $(FROM),--from $(FROM))
+	@$(PY) -m helpers.pipeline.fetch --dataset $(DATASET) $(if $(FROM),--from $(FROM))
 
 test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke notebooks (fails if none is collected)
 	@$(LOCKED) $(ENGINE) $(MAKE) test-graph
@@ -111,7 +109,7 @@ test-graph:
 	exit $$rc
 
 bench: $(STAMP) data ## time an epoch of the network and softmax beside the GEMM floor
-	@$(PY) -m helpers.bench
+	@$(PY) -m helpers.pipeline.bench
 
 notebooks: | $(STAMP) data ## run every parameter file (SCALE=full|smoke) with papermill on one Dask cluster; reruns only what changed
 	@$(LOCKED) $(ENGINE) $(MAKE) -k -j$(JOBS) notebooks-graph
@@ -123,7 +121,7 @@ rerun: | $(STAMP) data ## rerun one run whatever make thinks of it: RUN=runs/<no
 	@$(LOCKED) $(ENGINE) $(MAKE) RERUN=$(RUN) $(OUT)build/executed/$(RUN).ipynb
 
 notebooks-graph: $(EXECUTED)
-	@$(PY) -m helpers.runs check $(RUNS_DIR)
+	@$(PY) -m helpers.pipeline.names check $(RUNS_DIR)
 	@echo "notebooks: $(words $(EXECUTED)) $(SCALE)-scale runs up to date in $(OUT)build/executed (results in $(OUT)build/results)"
 
 # The search of training settings (issue 20): notebooks/08_best.ipynb on notebooks/runs-best/, on its own
@@ -141,7 +139,7 @@ best: | $(STAMP) data ## search training settings per model class on the hold-ou
 # runs (runs.list), which the report depends on: adding or removing a parameter file rebuilds it.
 RUN_SET := $(OUT)build/stamps/runs.list
 inputs: | $(STAMP)
-	@$(PY) -m helpers.runs stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(RUN_FILES)
+	@$(PY) -m helpers.pipeline.resolve stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(RUN_FILES)
 $(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest $(RUN_SET): inputs ;
 
 # A failed run leaves nothing complete: papermill writes a temporary file of its own (the shell's pid in
@@ -153,7 +151,7 @@ run_scale    = $(if $(filter $(SMOKE)%,$@),smoke,full)
 $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(word 2,$$(subst /, ,$$*)).digest \
                               $(OUT)build/stamps/helpers.digest $$(if $$(filter $$*,$$(RERUN)),FORCE) | $(STAMP) data
 	@mkdir -p $(@D)
-	@test -s $< || $(PY) -m helpers.runs params notebooks/$*.yaml --scale $(run_scale) --out $<
+	@test -s $< || $(PY) -m helpers.pipeline.resolve params notebooks/$*.yaml --scale $(run_scale) --out $<
 	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
 	@rm -f $@.*.part; start=$$(date +%s); part=$@.$$$$.part; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
 	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $$part -f $< > $@.log 2>&1 \
@@ -181,7 +179,7 @@ references-graph:
 	@$(MAKE) SCALE=smoke $(patsubst notebooks/%.yaml,$(SMOKE)build/executed/%.ipynb,$(wildcard notebooks/runs/01_logistic/*.yaml))
 	@$(MAKE) $(REFS)
 
-tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py) | $(STAMP) data
+tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py helpers/*/*.py) | $(STAMP) data
 	@mkdir -p $(@D) $(SMOKE)
 	@echo "references: $* at smoke scale"
 	@$(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke \
@@ -204,7 +202,7 @@ lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel (
 REPORT     := $(OUT)report
 REPORT_NB  := $(REPORT)/build/report.ipynb
 REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_published.yaml $(wildcard report/templates/*/*) \
-              $(addprefix helpers/,report.py report_best.py plots.py reproduction.py published.py results.py provenance.py)
+              $(wildcard helpers/report/*.py helpers/figures/*) $(addprefix helpers/pipeline/,published.py results.py provenance.py settings.py space.py files.py)
 # the search's results (make best), when they exist: the report includes them, or says there are none
 BEST_RESULTS = $(wildcard $(OUT)build/results/runs-best/08_best/best.json)
 TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
@@ -218,7 +216,7 @@ report: | $(STAMP) data ## build the report: env -> data -> notebooks (out of da
 
 # Without TeX a PDF older than report.tex is another build's: it is removed, never left beside the new HTML.
 report-graph: $(REPORT)/report.html $(REPORT)/report.tex
-	@$(PY) -m helpers.runs check $(RUNS_DIR)
+	@$(PY) -m helpers.pipeline.names check $(RUNS_DIR)
 	@if command -v xelatex > /dev/null; then $(MAKE) pdf-graph; else \
 	  if [ -e $(REPORT)/report.pdf ] && [ $(REPORT)/report.pdf -ot $(REPORT)/report.tex ]; then rm -f $(REPORT)/report.pdf; \
 	    echo "report: removed $(REPORT)/report.pdf: it was made from an older report.tex and there is no TeX here to remake it"; fi; \
@@ -243,7 +241,7 @@ $(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) | 
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \
 	  -p scale $(SCALE) -p published_file $(CURDIR)/report/published.yaml > $(@D)/papermill.log 2>&1 \
 	  || { echo "report: the report notebook failed, see $(@D)/papermill.log"; tail -20 $(@D)/papermill.log; rm -f $(@D)/report.part.ipynb; exit 1; }
-	@$(PY) -c 'import sys; from helpers.report import stable_ids; stable_ids(sys.argv[1])' $(@D)/report.part.ipynb
+	@$(PY) -m helpers.report stable-ids $(@D)/report.part.ipynb
 	@mv $(@D)/report.part.ipynb $@
 
 $(REPORT)/report.html: $(REPORT_NB)

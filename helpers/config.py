@@ -16,19 +16,11 @@ import dataclasses
 import difflib
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations, optim
-from .data import HOLDOUTS, NORMALISATIONS, TEST_SELECTIONS
-from .fetch import DIGESTS
-from .models import BIASES, INITS, REDUCTIONS
-
-MODELS = ("logistic", "softmax", "mlp")
-RESTORES = (None, "best", "last", "back2")
-MONITORS = ("holdout_loss", "holdout_acc", "holdout_objective", "holdout_penalised")
+from .config_rules import MONITORS, MODELS, RESTORES, check  # noqa: F401 (the choices, for callers)
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ class Config:
     # --- bookkeeping ---
     seed: int = 0                       # seeds initialisation and batch order: same seed, same bits
     eval_every: int | None = None       # also record metrics every k steps (None: per epoch only)
-    progress: bool = True               # show a tqdm progress bar
+    progress: bool = True               # the pipeline shows this fit's progress (fit itself prints nothing)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):     # what the messages promise: [128] for (128,), np.int64(3) for 3
@@ -109,7 +101,7 @@ class Config:
             plain = _plain(value)
             if plain is not value:
                 object.__setattr__(self, field.name, plain)
-        _check(self)
+        check(self)
 
     @classmethod
     def from_dict(cls, values: dict) -> "Config":
@@ -155,96 +147,25 @@ def _plain(value):
     return value
 
 
+def number_from_text(value):
+    """The one text-to-number cast: YAML and papermill deliver 1e-3 as the string "1e-3"; a number in a
+    string becomes a float, any other value (other text included) is returned unchanged."""
+    try:
+        return float(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+FLOAT_FIELDS = {f.name for f in dataclasses.fields(Config) if "float" in str(f.type)}
+
+
 def _cast(spec: dataclasses.Field, value):
-    """Numeric strings to numbers for float fields; lists to tuples."""
+    """Numeric strings to numbers for float fields (number_from_text); lists to tuples."""
     if isinstance(value, list):
         return tuple(value)
-    if isinstance(value, str) and "float" in str(spec.type):
-        try:
-            return float(value)
-        except ValueError:
-            raise ValueError(f"{spec.name}={value!r} is not a number") from None
+    if isinstance(value, str) and spec.name in FLOAT_FIELDS:
+        number = number_from_text(value)
+        if isinstance(number, str):
+            raise ValueError(f"{spec.name}={value!r} is not a number")
+        return number
     return value
-
-
-def _need(ok: bool, name: str, value, what: str) -> None:
-    if not ok:
-        raise ValueError(f"{name}={value!r}: {what}")
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _one_of(c: Config, name: str, choices) -> None:
-    value = getattr(c, name)
-    _need(value in choices, name, value, f"choose one of {list(choices)}")
-
-
-def _check(c: Config) -> None:
-    for name in ("lr", "l1", "l2", "momentum", "anneal_T", "holdout_size", "bias_input", "min_delta"):  # first: NaN fails every test below
-        value = getattr(c, name)
-        _need(not (_is_num(value) and not math.isfinite(value)), name, value,
-              "must be a finite number (inf and nan are not settings)")
-    _one_of(c, "dataset", DIGESTS)
-    _one_of(c, "holdout", HOLDOUTS)
-    _one_of(c, "normalisation", NORMALISATIONS)
-    _one_of(c, "model", MODELS)
-    _one_of(c, "init", INITS)
-    _one_of(c, "dtype", ("float32", "float64"))
-    _one_of(c, "reduction", REDUCTIONS)
-    _one_of(c, "l2_gradient", ("2lw", "lw"))
-    _one_of(c, "optimizer", optim.OPTIMIZERS)
-    _one_of(c, "anneal_per", ("step", "epoch"))
-    _one_of(c, "early_stopping", (None, "best", "rise", "converged"))
-    _one_of(c, "monitor", MONITORS)
-    _one_of(c, "bias", BIASES)
-    _one_of(c, "test_select", TEST_SELECTIONS)
-    _one_of(c, "restore", RESTORES)
-    activations.get(c.activation)
-    if c.model == "logistic":
-        _need(c.digits is not None, "digits", c.digits, "logistic regression needs a digit pair, e.g. [2, 3]")
-    if c.digits is not None:
-        _need(isinstance(c.digits, tuple) and len(c.digits) == 2 and all(_is_int(d) and 0 <= d <= 9 for d in c.digits)
-              and c.digits[0] != c.digits[1], "digits", c.digits, "a pair of two different digits 0-9")
-        _need(c.model == "logistic", "model", c.model, "a digit pair goes with model 'logistic'")
-    _need(isinstance(c.hidden, tuple) and len(c.hidden) >= 1 and all(_is_int(h) and h >= 1 for h in c.hidden),
-          "hidden", c.hidden, "a non-empty list of positive layer widths")
-    for name in ("n_train", "n_test", "batch_size", "eval_every"):
-        value = getattr(c, name)
-        _need(value is None or (_is_int(value) and value >= 1), name, value, "a positive integer or null")
-    _need(_is_int(c.epochs) and c.epochs >= 1, "epochs", c.epochs, "a positive integer")
-    _need(_is_int(c.patience) and c.patience >= 1, "patience", c.patience, "a positive integer")
-    _need(_is_int(c.seed) and c.seed >= 0, "seed", c.seed, "a non-negative integer")
-    _need(_is_int(c.split_seed) and c.split_seed >= 0, "split_seed", c.split_seed, "a non-negative integer")
-    _need(_is_num(c.lr) and c.lr > 0, "lr", c.lr, "the learning rate must be a number > 0")
-    _need(_is_num(c.momentum) and 0 <= c.momentum < 1, "momentum", c.momentum, "γ must be in [0, 1)")
-    for name in ("l1", "l2"):
-        value = getattr(c, name)
-        _need(_is_num(value) and value >= 0, name, value, "a penalty weight must be a number >= 0")
-    _need(c.anneal_T is None or (_is_num(c.anneal_T) and c.anneal_T > 0), "anneal_T", c.anneal_T,
-          "a number > 0 or null")
-    _need(_is_num(c.holdout_size) and c.holdout_size > 0, "holdout_size", c.holdout_size, "a number > 0")
-    if c.holdout == "next":
-        _need(_is_int(c.holdout_size) or float(c.holdout_size).is_integer(), "holdout_size", c.holdout_size,
-              "with holdout 'next' an image count")
-    else:
-        _need(c.holdout_size < 1, "holdout_size", c.holdout_size, "with holdout 'first'/'shuffle' a fraction in (0, 1)")
-    _need(_is_int(c.holdout_gap) and c.holdout_gap >= 0, "holdout_gap", c.holdout_gap, "a non-negative integer")
-    _need(c.holdout_gap == 0 or c.holdout == "next", "holdout_gap", c.holdout_gap,
-          f"a gap only applies to holdout 'next' (images skipped after the training subset), not {c.holdout!r}")
-    _need(c.test_select == "last" or c.digits is not None, "test_select", c.test_select,
-          "'pair-first' picks a digit pair's images: set digits, or use 'last'")
-    _need(_is_num(c.bias_input) and c.bias_input > 0, "bias_input", c.bias_input, "the constant input must be > 0")
-    _need(c.bias_input == 1.0 or c.bias == "input", "bias_input", c.bias_input,
-          f"a constant input's value only applies to bias 'input', not {c.bias!r}")
-    _need((c.early_stopping == "converged") == (c.min_delta is not None), "min_delta", c.min_delta,
-          "early_stopping 'converged' needs a min_delta > 0, and a min_delta needs early_stopping 'converged'")
-    _need(c.min_delta is None or (_is_num(c.min_delta) and c.min_delta > 0), "min_delta", c.min_delta, "a number > 0")
-    _need(_is_int(c.stop_after) and c.stop_after >= 0, "stop_after", c.stop_after, "a non-negative integer")
-    for name in ("penalise_bias", "progress", "shuffle"):
-        _need(isinstance(getattr(c, name), bool), name, getattr(c, name), "true or false")

@@ -14,14 +14,18 @@ std; ``"dataset-z"`` (x/255 - m)/s with the scalar m, s of the training array.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .fetch import check_dataset, provision, read_verified
-from .idx import parse_idx
+from .mnist import check_dataset, data_dir, parse_idx, read_verified
 
 SPLITS = {"train": "train", "test": "t10k"}
+
+
+class DataMissingError(FileNotFoundError):
+    """A data file is not in the data folder; the message names the command that fetches it."""
 NORMALISATIONS = ("255", "image-z", "dataset-z")
 HOLDOUTS = ("first", "next", "shuffle", "first-listing")
 TEST_SELECTIONS = ("last", "pair-first")
@@ -30,16 +34,18 @@ TEST_SELECTIONS = ("last", "pair-first")
 def load(dataset: str = "mnist", split: str = "train", flatten: bool = False):
     """Images (N, 28, 28) or (N, 784) and labels (N,), both uint8 and read-only.
 
-    Files come from the verified cache; missing ones are provisioned first (see fetch).
+    Files come from the data folder, each checked against its sha256 (mnist.read_verified);
+    a missing file is an error naming the command that fetches it.
     """
     if split not in SPLITS:
         raise ValueError(f"split={split!r}: choose 'train' or 'test'")
     names = [f"{SPLITS[split]}-{kind}" for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")]
     try:
         raw = [read_verified(check_dataset(dataset), name) for name in names]
-    except FileNotFoundError:
-        provision(dataset)
-        raw = [read_verified(dataset, name) for name in names]
+    except FileNotFoundError as error:
+        raise DataMissingError(f"{dataset} file {Path(error.filename).name} is not in {data_dir() / dataset}: "
+                               f"run `make data{'' if dataset == 'mnist' else f' DATASET={dataset}'}` to fetch "
+                               "and verify it (or set MNIST_DATA_DIR to the folder that holds it)") from None
     images, labels = (parse_idx(content, name) for content, name in zip(raw, names))
     if len(images) != len(labels):
         raise ValueError(f"{dataset} {split}: {len(images)} images but {len(labels)} labels")

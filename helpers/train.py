@@ -4,7 +4,7 @@ Interface:
     splits = load_splits(config)                 # data.Splits, as the config asks
     result = fit(config, splits)                 # Result(config, params, history, final, wall_time)
     results = sweep([c1, c2, ...], splits)       # warm-started: each fit starts from the last one's weights
-    result.save(path)                            # JSON: config, history, final metrics, wall time
+    result.to_json()                             # config, history, final metrics, wall time
 
 Each epoch visits the training set once, in a fresh seeded order (or in order, with
 ``shuffle=False``), in mini-batches (or as one full batch), updating every parameter array
@@ -18,8 +18,10 @@ so a run is reproducible bit for bit from its config.
 
 Divergence is loud: a non-finite batch loss, parameter or recorded metric raises
 ``DivergenceError`` at once (no NaN reaches the history, ``final`` or a results file).
-BLAS runs on one thread inside ``fit`` (threadpoolctl): OpenBLAS threads fighting over
-128-row products made the MLP epoch 1.5-40x slower under numpy's default threads.
+The pipeline runs every fit with BLAS on one thread (helpers.pipeline.engine): OpenBLAS
+threads fighting over 128-row products made the MLP epoch 1.5-40x slower, and the summation
+order inside a product depends on the thread count. ``fit`` prints nothing: progress is
+``on_epoch``'s (the pipeline draws it).
 
 Evaluation cost. Evaluating train / hold-out / test after each epoch is one forward pass
 over each; its numbers must not depend on how it is scheduled. So: a full-batch run
@@ -34,26 +36,19 @@ evaluation is bounded below by the input-layer product over every evaluated imag
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import functools
-import json
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from . import data, optim
 from .config import Config
-from .fetch import atomic_write
-from .losses import OUTPUTS
-from .models import Network, penalty, logistic_regression, mlp, softmax_regression
-
-SPLIT_NAMES = ("train", "holdout", "test")
+from .history import SPLIT_NAMES, DivergenceError, Recorder, evaluate, weight_norm
+from .models import Network, logistic_regression, mlp, softmax_regression
+from .stopping import Keeper
 
 
 def build_model(config: Config, n_inputs: int = 784) -> Network:
@@ -75,59 +70,6 @@ def load_splits(config: Config) -> data.Splits:
                         holdout_gap=config.holdout_gap, test_select=config.test_select)
 
 
-class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss, parameter or metric; the message says where.
-
-    Attributes (for callers that add their own context, e.g. the run and variant):
-    ``model``, ``digest``, ``seed``, ``epoch`` (1-based), ``step`` (1-based update count),
-    ``lr`` (η of that step), ``what`` (what was not finite).
-    """
-
-    def __init__(self, config: Config, epoch: int, step: int, lr: float, what: str):
-        self.model, self.digest, self.seed = model_name(config), config.digest(), config.seed
-        self.epoch, self.step, self.lr, self.what = epoch, step, lr, what
-        super().__init__(
-            f"training diverged: {what} at epoch {epoch}, step {step} (η = {lr:g}); "
-            f"model {self.model}, config {self.digest}, seed {self.seed}. "
-            f"Usually the step is too large: try a smaller lr (e.g. lr={config.lr / 10:g}).")
-
-
-def model_name(config: Config) -> str:
-    """'logistic (2, 3)', 'softmax' or 'mlp 128 tanh': what the messages and progress bars call the model."""
-    return {"logistic": f"logistic {config.digits}", "softmax": "softmax"}.get(
-        config.model, f"mlp {'-'.join(map(str, config.hidden))} {config.activation}")
-
-
-def evaluate(model: Network, params: dict, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``params`` on (x, y); no penalty term (losses.OUTPUTS).
-
-    On one BLAS thread, as inside ``fit``: a multi-threaded product may round differently,
-    and these numbers must equal the history's bit for bit.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _evaluate(model, params, x, y)
-
-
-def _evaluate(model, params, x, y):
-    loss_and_delta, _, predict = OUTPUTS[model.output]
-    z = model.logits(params, x)
-    predictions = predict(z)            # before the loss: it may overwrite z
-    total, _ = loss_and_delta(z, y)
-    return total / len(y), float((predictions == y).mean())
-
-
-def weight_norm(params: dict, include_bias: bool = False) -> float:
-    """sqrt(Σ W²) over the weights (and the biases if ``include_bias``), accumulated in
-    float64: a float32 sum overflows to inf for finite weights above ~1.8e19."""
-    prefixes = ("W", "b") if include_bias else ("W",)
-    total = 0.0
-    for name, w in params.items():
-        if name.startswith(prefixes):
-            w64 = w.astype(np.float64, copy=False).ravel()
-            total += float(np.dot(w64, w64))
-    return math.sqrt(total)
-
-
 @dataclass
 class Result:
     config: Config
@@ -140,66 +82,6 @@ class Result:
     def to_json(self) -> dict:
         return {"config": self.config.to_dict(), "digest": self.config.digest(),
                 "final": self.final, "wall_time": self.wall_time, "history": self.history}
-
-    def save(self, path) -> None:
-        """Write strict JSON (no NaN/Infinity) atomically (no half-written results after a crash)."""
-        atomic_write(Path(path), json.dumps(self.to_json(), indent=1, allow_nan=False).encode())
-
-
-def penalised_loss(mean_loss: float, params: dict, config: Config) -> float:
-    """Mean cross-entropy + λ1 Σ|W| + λ2 ΣW² (biases too with bias "input" or ``penalise_bias``),
-    as Aagaard's ``cross_entropy_loss(Y_val, ..., l)``: the mean data term whatever the training
-    ``reduction``, and λ2 ΣW² whatever ``l2_gradient``."""
-    return mean_loss + penalty(params, config.l1, config.l2, config.penalise_bias or config.bias == "input")
-
-
-class _Recorder:
-    """Appends one row of metrics to the history columns; refuses non-finite values.
-
-    ``pending`` names splits whose metrics are filled in later by ``fill`` (a full-batch
-    run takes them from the next training step's forward pass); until then they are None.
-    """
-
-    def __init__(self, model, splits, config: Config):
-        self.model, self.config, self.history = model, config, {}
-        self.include_bias = config.bias == "input"
-        self.sets = {name: (getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}")) for name in SPLIT_NAMES}
-        self.sets = {name: xy for name, xy in self.sets.items() if len(xy[0])}
-        self.context = {}               # row index -> (epoch, step, lr) for error messages
-
-    def __call__(self, params, epoch, step, lr, pending=()) -> dict:
-        row = {"epoch": epoch, "step": step, "lr": lr, "weight_norm": weight_norm(params, self.include_bias)}
-        for name, (x, y) in self.sets.items():
-            row[f"{name}_loss"], row[f"{name}_acc"] = (None, None) if name in pending else \
-                _evaluate(self.model, params, x, y)
-        if self.config.monitor == "holdout_objective" and "holdout" in self.sets:
-            # the objective training descends, on the hold-out set: data term as `reduction`, plus the penalty
-            c, n = self.config, len(self.sets["holdout"][1])
-            l2 = c.l2 if c.l2_gradient == "2lw" else c.l2 / 2
-            row["holdout_objective"] = row["holdout_loss"] * (n if c.reduction == "sum" else 1) + \
-                penalty(params, c.l1, l2, c.penalise_bias or c.bias == "input")
-        if self.config.monitor == "holdout_penalised" and "holdout" in self.sets:
-            row["holdout_penalised"] = penalised_loss(row["holdout_loss"], params, self.config)
-        self._check(row, epoch, step, lr)
-        for key, value in row.items():
-            self.history.setdefault(key, []).append(value)
-        self.context[len(self.history["epoch"]) - 1] = (epoch, step, lr)
-        return row
-
-    def fill(self, index: int, name: str, loss: float, acc: float) -> None:
-        values = {f"{name}_loss": loss, f"{name}_acc": acc}
-        self._check(values, *self.context[index])
-        for key, value in values.items():
-            self.history[key][index] = value
-
-    def row(self, index: int) -> dict:
-        return {key: column[index] for key, column in self.history.items()}
-
-    def _check(self, row, epoch, step, lr) -> None:
-        bad = [f"{k} = {v}" for k, v in row.items() if v is not None and not math.isfinite(v)]
-        if bad:
-            raise DivergenceError(self.config, math.ceil(epoch), step, lr,
-                                  f"the recorded metrics are not finite ({', '.join(bad)})")
 
 
 def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int, epoch: int,
@@ -249,8 +131,7 @@ def fit(config: Config, splits: data.Splits, params: dict | None = None, on_epoc
     ``on_epoch(epoch, max_epochs)``: called after each epoch (progress for a caller's display).
     """
     start_time = time.perf_counter()
-    with threadpool_limits(limits=1, user_api="blas"):
-        result = _fit(config, splits, params, on_epoch)
+    result = _fit(config, splits, params, on_epoch)
     result.wall_time = time.perf_counter() - start_time
     return result
 
@@ -272,7 +153,7 @@ def _fit(config: Config, splits: data.Splits, params: dict | None, on_epoch=None
     x, y = splits.x_train.astype(dtype, copy=False), splits.y_train
     grads = {k: np.empty_like(v) for k, v in params.items()}
     state = dict.fromkeys(params)
-    record = _Recorder(model, splits, config)
+    record = Recorder(model, splits, config)
     steps_per_epoch = -(-len(x) // (config.batch_size or len(x)))
     # One step per epoch on the very array evaluate() reads: that step's forward pass gives
     # the train metrics of the weights it starts from, i.e. of the previous epoch's row.
@@ -286,11 +167,9 @@ def _fit(config: Config, splits: data.Splits, params: dict | None, on_epoch=None
         if config.eval_every and step % config.eval_every == 0 and step % steps_per_epoch:
             record(params, step / steps_per_epoch, step, lr)
 
-    keeper = _Keeper(config, params, record.history)
+    keeper = Keeper(config, params, record.history)
     step, stop_reason = 0, "max_epochs"
-    bar = tqdm(range(1, config.epochs + 1), desc=_describe(config), unit="epoch",
-               disable=not config.progress, leave=False, mininterval=1.0)  # few lines in stored notebooks
-    for epoch in bar:
+    for epoch in range(1, config.epochs + 1):
         metrics = {} if reuse else None
         step = run_epoch(model, params, state, grads, x, y, config, rng, step, epoch - 1, on_step, metrics)
         lr = lr_at(step - 1 if config.anneal_per == "step" else epoch - 1)  # the last one used
@@ -300,16 +179,13 @@ def _fit(config: Config, splits: data.Splits, params: dict | None, on_epoch=None
         _check_finite(config, params, epoch, step, lr)
         row = record(params, epoch, step, lr, pending)
         epoch_rows[epoch] = len(record.history["epoch"]) - 1
-        bar.set_postfix({k: f"{row[k]:.4f}" for k in ("train_loss", "holdout_acc") if row.get(k) is not None},
-                        refresh=False)
         if on_epoch is not None:
             on_epoch(epoch, config.epochs)
         if keeper.update(epoch, params):
             stop_reason = "early_stopping"
             break
-    bar.close()
     if reuse:  # the last row's train metrics: no further step computed them
-        record.fill(epoch_rows[epoch], "train", *_evaluate(model, params, splits.x_train, splits.y_train))
+        record.fill(epoch_rows[epoch], "train", *evaluate(model, params, splits.x_train, splits.y_train))
     last_params = params
     returned_epoch, params = keeper.returned(epoch, params)
     final = {"epochs_run": epoch, "best_epoch": keeper.best_epoch, "returned_epoch": returned_epoch,
@@ -328,10 +204,6 @@ def _check_finite(config: Config, params: dict, epoch: int, step: int, lr: float
         if not np.isfinite(w).all():
             raise DivergenceError(config, epoch, step, lr, f"parameter {name} holds "
                                   f"{'nan' if np.isnan(w).any() else 'inf'} after the update")
-
-
-def _describe(config: Config) -> str:
-    return f"{model_name(config)} seed {config.seed}"
 
 
 # Fields a warm-started sweep must share: the data its splits were built from and the network.
@@ -378,54 +250,3 @@ def sweep(configs, splits: data.Splits, params: dict | None = None, continue_fro
     return results
 
 
-class _Keeper:
-    """Tracks the monitored hold-out metric per epoch (the best epoch, early stopping) and
-    keeps the weights ``restore`` may return."""
-
-    def __init__(self, config: Config, params: dict, history: dict):
-        self.config, self.history = config, history
-        self.enabled = config.early_stopping is not None
-        self.mode = config.restore or ("best" if self.enabled and config.early_stopping != "converged" else "last")
-        self.sign = -1.0 if config.monitor.endswith("acc") else 1.0   # lower is better after sign
-        self.tracking = config.monitor in history
-        if (self.enabled or self.mode == "best") and not self.tracking:
-            raise ValueError(f"{'early stopping' if self.enabled else 'restore best'} monitors "
-                             f"{config.monitor!r} but there is no hold-out set")
-        self.best_epoch, self.bad = 0, 0
-        self.best = self.previous = self._value()
-        self.best_params = _copy(params) if self.mode == "best" else None
-        self.recent = collections.deque([(0, _copy(params))], maxlen=3) if self.mode == "back2" else None
-
-    def _value(self) -> float:
-        return self.sign * self.history[self.config.monitor][-1] if self.tracking else 0.0
-
-    def update(self, epoch: int, params: dict) -> bool:
-        """Record this epoch; True when training should stop."""
-        value = self._value()
-        if value < self.best:
-            self.best, self.best_epoch = value, epoch
-            if self.best_params is not None:
-                self.best_params = _copy(params)
-        if self.recent is not None:
-            self.recent.append((epoch, _copy(params)))
-        if self.config.early_stopping == "best":
-            self.bad = 0 if self.best_epoch == epoch else self.bad + 1
-        elif self.config.early_stopping == "converged":  # consecutive epochs that changed it by < min_delta
-            self.bad = self.bad + 1 if abs(value - self.previous) < self.config.min_delta else 0
-        else:  # "rise": consecutive epochs worse than the one before (a higher loss, a lower accuracy)
-            self.bad = self.bad + 1 if value > self.previous else 0
-        self.previous = value
-        checked = epoch + 1 > self.config.stop_after   # values recorded so far: epochs 0..epoch
-        return self.enabled and checked and self.bad >= self.config.patience
-
-    def returned(self, last_epoch: int, params: dict) -> tuple[int, dict]:
-        """(epoch, weights) that fit returns after ``last_epoch``, the last epoch run."""
-        if self.mode == "best":
-            return self.best_epoch, self.best_params
-        if self.mode == "back2":    # the oldest of the last three: epoch max(last_epoch - 2, 0)
-            return self.recent[0]
-        return last_epoch, params
-
-
-def _copy(params: dict) -> dict:
-    return {k: v.copy() for k, v in params.items()}

@@ -1,7 +1,7 @@
 """Shared fixtures: an isolated data cache, and a skip-free guard for real-data tests."""
 import pytest
 
-from helpers import fetch
+from helpers.pipeline import fetch, files
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 import subprocess
 from pathlib import Path
 
-from helpers import engine
+from helpers.pipeline import engine
 from helpers.config import Config
-from helpers.progress import BuildMonitor, FitBar
+from helpers.pipeline.monitor import BuildMonitor
+from helpers.pipeline.progress import FitBar
 
 ROOT = Path(__file__).resolve().parent.parent
 

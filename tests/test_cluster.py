@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cluster, engine
+from helpers.pipeline import cluster, engine
 from helpers.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_worker_count_that_is_not_a_positive_integer_stops_the_build_at_once(value, monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
-    done = subprocess.run([sys.executable, "-m", "helpers.cluster", "--", "true"], cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "helpers.pipeline.cluster", "--", "true"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, env={**env, "WORKBOOK_WORKERS": value, "WORKBOOK_ENGINE": "dask"})
     assert done.returncode == 2
     assert f"WORKBOOK_WORKERS={value!r} is not a positive integer" in done.stderr and "unset it" in done.stderr
@@ -39,7 +39,7 @@ def closed_port() -> int:
 
 def test_an_unreachable_scheduler_stops_the_build_naming_the_variable():
     address = f"tcp://127.0.0.1:{closed_port()}"
-    done = subprocess.run([sys.executable, "-m", "helpers.cluster", "--", "true"], cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "helpers.pipeline.cluster", "--", "true"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, env={**os.environ, "DASK_SCHEDULER_ADDRESS": address,
                                                        "WORKBOOK_ENGINE": "dask", "WORKBOOK_CONNECT_TIMEOUT": "3"})
     assert done.returncode == 2

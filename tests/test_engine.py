@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import engine, provenance
+from helpers.pipeline import engine, provenance
 from helpers.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,10 +56,10 @@ def test_a_second_run_is_served_from_the_cache_without_fitting(cache, serial):
 
 def test_a_change_to_the_training_code_misses_the_cache(cache, serial, tmp_path, monkeypatch):
     copies = []
-    for path in provenance.TRAINING_CODE:
+    for path in provenance.COURSE_CODE:
         copies.append(tmp_path / path.name)
         copies[-1].write_bytes(path.read_bytes())
-    monkeypatch.setattr(provenance, "TRAINING_CODE", tuple(copies))
+    monkeypatch.setattr(provenance, "COURSE_CODE", tuple(copies))
     engine.run([job(0)])
     with open(tmp_path / "train.py", "a") as f:
         f.write("\n# a change to the training loop\n")
@@ -68,7 +68,7 @@ def test_a_change_to_the_training_code_misses_the_cache(cache, serial, tmp_path,
 
 
 def test_touching_plots_or_a_notebook_reruns_no_fit():
-    assert not {p.name for p in provenance.TRAINING_CODE} & {"plots.py", "report.py", "experiment.py", "engine.py"}
+    assert not {p.name for p in provenance.COURSE_CODE} & {"plots.py", "report.py", "experiment.py", "engine.py"}
 
 
 def test_a_damaged_cache_entry_is_recomputed_never_used(cache, serial):

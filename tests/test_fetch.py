@@ -6,8 +6,8 @@ import pickle
 import numpy as np
 import pytest
 
-from helpers import fetch
-from helpers.idx import build_idx
+from helpers.pipeline import fetch, files
+from helpers.pipeline.fetch import build_idx
 
 
 @pytest.fixture
@@ -89,9 +89,9 @@ def test_atomic_write_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
     def killed(fd):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fetch.os, "fsync", killed)
+    monkeypatch.setattr(files.os, "fsync", killed)
     with pytest.raises(KeyboardInterrupt):
-        fetch.atomic_write(tmp_path / "out" / "file", b"abc")
+        files.atomic_write(tmp_path / "out" / "file", b"abc")
     assert os.listdir(tmp_path / "out") == []
 
 

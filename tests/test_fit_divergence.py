@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from helpers import train
+from helpers import history, train
 from helpers.train import DivergenceError, build_model, fit
 
 from test_train import small, splits_for
@@ -75,7 +75,7 @@ def test_non_finite_metric_is_never_recorded(monkeypatch):
         calls.append(1)
         return (float("nan"), 0.5) if len(calls) == 3 else (1.0, 0.5)
 
-    monkeypatch.setattr(train, "_evaluate", evaluate_nan_on_third_call)
+    monkeypatch.setattr(history, "evaluate", evaluate_nan_on_third_call)
     config = small(epochs=2)
     with pytest.raises(DivergenceError, match=re.escape("the recorded metrics are not finite (test_loss = nan) "
                                                         "at epoch 0, step 0")):
@@ -98,10 +98,11 @@ def test_non_finite_starting_params_are_rejected():
         fit(config, splits_for(config), params=bad)
 
 
-def test_results_file_is_strict_json(tmp_path):
+def test_a_nan_in_a_fit_is_refused_by_the_results_writer(tmp_path):
+    """A fit's record goes to disk only through results.write_results, whose strict JSON refuses a NaN."""
+    from helpers.pipeline.results import _strict_json
     config = small(epochs=1)
     result = fit(config, splits_for(config))
     result.final["test_loss"] = float("nan")
-    with pytest.raises(ValueError, match="JSON compliant"):
-        result.save(tmp_path / "r.json")
-    assert not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match="NaN or infinite; not written"):
+        _strict_json({"run": "runs/x/y", "runs": {"v": [result.to_json()]}})

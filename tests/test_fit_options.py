@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import threadpoolctl
 
-from helpers import train
+from helpers import history, train
 from helpers.config import Config
 from helpers.models import Network
 from helpers.train import build_model, evaluate, fit, weight_norm
@@ -232,13 +232,13 @@ def test_rise_on_accuracy_ignores_rising_accuracy():
 
 def test_fit_runs_blas_on_one_thread(monkeypatch):
     seen = []
-    original = train._evaluate
+    original = history.evaluate
 
     def spy(*args):
         seen.extend(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
         return original(*args)
 
-    monkeypatch.setattr(train, "_evaluate", spy)
+    monkeypatch.setattr(history, "evaluate", spy)
     config = small(epochs=1)
     before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     fit(config, splits_for(config))

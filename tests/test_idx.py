@@ -3,7 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from helpers.idx import IDXFormatError, build_idx, parse_idx
+from helpers.mnist import IDXFormatError, parse_idx
+from helpers.pipeline.fetch import build_idx
 
 
 def test_roundtrip_images_and_labels():

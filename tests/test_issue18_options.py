@@ -6,7 +6,8 @@ import pytest
 
 from helpers import data
 from helpers.config import Config
-from helpers.train import _Keeper, fit, sweep
+from helpers.stopping import Keeper
+from helpers.train import fit, sweep
 
 from test_train import small, splits_for
 
@@ -15,7 +16,7 @@ def keeper_run(config, values):
     """Feed ``values`` (epochs 0, 1, ...) of the monitored metric to the stopping rule, with the
     weights of epoch e stored as {"W1": [e]}; -> (epoch it stopped at or None, epoch of the weights returned)."""
     history = {config.monitor: [values[0]]}
-    keeper = _Keeper(config, {"W1": np.array([0.0])}, history)
+    keeper = Keeper(config, {"W1": np.array([0.0])}, history)
     for epoch, value in enumerate(values[1:], start=1):
         history[config.monitor].append(value)
         params = {"W1": np.array([float(epoch)])}
@@ -138,7 +139,7 @@ def test_listing_holdout_is_int_of_the_fraction_and_skips_one_and_drops_the_last
 # --- λ sets: one warm-started chain per set, each from the initial weights -----------------------
 
 def test_each_lambda_set_is_a_chain_from_the_same_initial_weights(monkeypatch, tmp_path):
-    from helpers import experiment
+    from helpers.pipeline import experiment
     monkeypatch.setenv("WORKBOOK_ENGINE", "serial")
     monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "fits"))
     base = small(init="normal", bias="input", batch_size=None, epochs=2, restore="best", monitor="holdout_acc")
@@ -156,7 +157,7 @@ def test_each_lambda_set_is_a_chain_from_the_same_initial_weights(monkeypatch, t
 
 
 def test_a_flat_lambda_list_is_one_chain(monkeypatch, tmp_path):
-    from helpers import experiment
+    from helpers.pipeline import experiment
     monkeypatch.setenv("WORKBOOK_ENGINE", "serial")
     monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "fits"))
     base = small(init="normal", batch_size=None, epochs=1, restore="last")
@@ -169,7 +170,7 @@ def test_a_flat_lambda_list_is_one_chain(monkeypatch, tmp_path):
 def test_the_new_training_options_are_not_data_settings():
     """A worker builds the splits from the data fields alone: a config using the new options must
     give the same data key as without them (and a valid Config for load_splits)."""
-    from helpers import engine
+    from helpers.pipeline import engine
     plain = small(model="softmax", init="normal", bias="input")
     used = plain.replace(bias_input=1 / 255, early_stopping="converged", min_delta=1e-5, stop_after=3)
     assert engine._data_key(used) == engine._data_key(plain)

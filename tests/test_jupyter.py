@@ -99,7 +99,7 @@ def test_every_figure_a_cell_makes_is_displayed_on_two_runs_in_one_kernel(stem):
 
 
 INTERRUPTIBLE = """
-from helpers import experiment
+from helpers.pipeline import experiment
 from helpers.config import Config
 base = Config(model="mlp", hidden=(64,), activation="tanh", init="xavier", n_train=12000, holdout="first",
               holdout_size=0.1, batch_size=50, lr=0.05, epochs={epochs})

@@ -5,7 +5,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from helpers import experiment, params, results, runs, tables
+from helpers.pipeline import experiment, params, resolve, results, runfiles, settings, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -25,8 +25,8 @@ def test_papermill_parameters_match_the_validation(stem):
     inspected = pm.inspect_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"))
     assert set(inspected) == set(params.SPECS[stem])
     namespace = {name: eval(p["default"]) for name, p in inspected.items()}  # noqa: S307 (our own file)
-    assert params.parameters(namespace, stem)["run"] == namespace["run"] == runs.INTERACTIVE
-    assert runs.defaults(stem) == namespace, "helpers.runs reads the same defaults as papermill"
+    assert params.parameters(namespace, stem)["run"] == namespace["run"] == settings.INTERACTIVE
+    assert runfiles.defaults(stem) == namespace, "helpers.runs reads the same defaults as papermill"
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -74,7 +74,7 @@ RUN_FILES = sorted((ROOT / "notebooks").glob("runs*/*/*.yaml"))  # MNIST and Fas
 
 @pytest.mark.parametrize("path", RUN_FILES, ids=[f"{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in RUN_FILES])
 def test_every_parameter_file_validates(path):
-    values = runs.effective(path, "full")
+    values = resolve.effective(path, "full")
     assert values["run"] == f"{path.parent.parent.name}/{path.parent.name}/{path.stem}", "a run's name is its path"
 
 
@@ -98,7 +98,7 @@ def test_reading_a_run_with_no_parameter_file_names_the_runs_there(monkeypatch, 
 
 
 def test_sweep_names_one_variant_per_penalty_and_lambda():
-    assert experiment.sweep(["l2", "l1"], [0.1, 1e-4], {"lr": 1}) == {
+    assert experiment.penalty_variants(["l2", "l1"], [0.1, 1e-4], {"lr": 1}) == {
         "l2 λ=0.1": {"lr": 1, "l2": 0.1}, "l2 λ=0.0001": {"lr": 1, "l2": 0.0001},
         "l1 λ=0.1": {"lr": 1, "l1": 0.1}, "l1 λ=0.0001": {"lr": 1, "l1": 0.0001}}
 
@@ -111,7 +111,7 @@ def test_measured_quotes_the_published_numbers_of_the_same_variant():
                 "metric": "test_acc", "value": 96.68},
                {"run": "runs/04_momentum/momentum", "variant": "classic, γ 0.9, η 0.01", "report": "Lim & Chen",
                 "metric": "epochs_run", "value": 100}]
-    first, second = tables.measured(summary, "runs/04_momentum/momentum", entries).split("\n")
+    first, second = tables.published_bullets(summary, "runs/04_momentum/momentum", entries).split("\n")
     assert first == ("- **classic, γ 0.9, η 0.01**: 97.12 ± 0.11% test, loss 0.098 ± 0.002, 61 epochs on average; "
                      "published: Lim & Chen test % 96.68, Lim & Chen epochs 100")
     assert second.endswith("3 epochs on average")

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import data, fetch, results, runs, train
+from helpers import data, train
+from helpers.pipeline import fetch, names, resolve, results, settings
 from helpers.config import Config
 from test_provenance import fake_run, pipeline_parameters, workbook  # noqa: F401 (workbook is a fixture)
 
@@ -128,7 +129,7 @@ def test_1_2_the_report_depends_on_the_set_of_runs_and_on_their_results_files(bu
     assert after.returncode == 0, after.stdout + after.stderr
     assert f"running the report notebook on {RUNS} runs" in after.stdout
     assert (tree.root / "build/smoke/build/stamps/runs.list").read_text().split() == sorted(
-        runs.run_id(p) for p in (ROOT / "notebooks/runs").glob("*/*.yaml"))
+        names.run_id(p) for p in (ROOT / "notebooks/runs").glob("*/*.yaml"))
     tree.ran()
     (tree.root / "build/smoke/build/results/runs/02_softmax/shi.json").write_text('{"edited": true}')   # 2
     edited = tree.make(REPORT_NB, "SCALE=smoke")
@@ -139,13 +140,13 @@ def test_1_2_the_report_depends_on_the_set_of_runs_and_on_their_results_files(bu
 
 def test_1_the_set_of_runs_is_rewritten_only_when_it_changes(workbook, tmp_path):
     files = sorted((workbook / "runs").glob("*/*.yaml"))
-    runs.write_stamps(files, "smoke", tmp_path)
+    resolve.write_stamps(files, "smoke", tmp_path)
     listed = tmp_path / "stamps/runs.list"
     os.utime(listed, (1, 1))
-    runs.write_stamps(files, "smoke", tmp_path)
+    resolve.write_stamps(files, "smoke", tmp_path)
     assert listed.stat().st_mtime == 1                                      # same set: make sees no change
-    runs.write_stamps(files[1:], "smoke", tmp_path)
-    assert listed.stat().st_mtime > 1 and runs.run_id(files[0]) not in listed.read_text().split()
+    resolve.write_stamps(files[1:], "smoke", tmp_path)
+    assert listed.stat().st_mtime > 1 and names.run_id(files[0]) not in listed.read_text().split()
 
 
 def test_2_an_edited_record_is_refused_with_the_command_that_reruns_it(workbook):
@@ -233,7 +234,7 @@ def test_3_a_killed_build_leaves_no_lock_behind(tree):
 
 def test_3_each_process_stages_its_own_figures_and_removes_only_dead_ones(workbook):
     P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
-    staging = results.output_root() / "build" / "staging"
+    staging = settings.output_root() / "build" / "staging"
     dead = subprocess.Popen([sys.executable, "-c", ""])
     dead.wait()
     for pid in (os.getppid(), dead.pid):
@@ -252,9 +253,9 @@ def test_3_each_process_stages_its_own_figures_and_removes_only_dead_ones(workbo
 def test_4_a_key_given_twice_is_refused_with_the_file_key_and_lines(workbook, content, key, lines):
     path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text(content)
-    with pytest.raises(runs.ParameterFileError, match=rf"zhu_guo_2v3.yaml, line {lines[0]}: key {key} is given twice "
+    with pytest.raises(names.ParameterFileError, match=rf"zhu_guo_2v3.yaml, line {lines[0]}: key {key} is given twice "
                        rf"\(first on line {lines[1]}\).*keep one"):
-        runs.effective(path, "smoke")
+        resolve.effective(path, "smoke")
 
 
 # --- 5. a stale PDF beside a new HTML -------------------------------------------------------------
@@ -299,7 +300,7 @@ def test_8_a_comment_edited_in_a_parameter_file_is_not_a_change(workbook):
     P = pipeline_parameters(path)
     fake_run(P)
     path.write_text("# a new comment\n" + path.read_text())
-    assert runs.effective(path, "smoke") == dict(P)                     # make reruns nothing ...
+    assert resolve.effective(path, "smoke") == dict(P)                     # make reruns nothing ...
     assert results.read_results(P["run"], "smoke")["run"] == P["run"]   # ... and the report takes the record
 
 
@@ -308,10 +309,10 @@ def test_8_a_comment_edited_in_a_parameter_file_is_not_a_change(workbook):
 def test_9_a_typo_in_sources_names_the_run_it_meant(workbook):
     path = workbook / "runs/07_across_runs/zhu_guo.yaml"
     path.write_text("sources: [runs/01_logistic/zhu_guo_2v3, runs/01_logistic/zhu_guo_2v9]\n")
-    with pytest.raises(runs.ParameterFileError, match=r"zhu_guo.yaml: 07_across_runs: sources: run "
+    with pytest.raises(names.ParameterFileError, match=r"zhu_guo.yaml: 07_across_runs: sources: run "
                        r"'runs/01_logistic/zhu_guo_2v9' has no parameter file notebooks/runs/01_logistic/zhu_guo_2v9.yaml "
                        r"\(did you mean 'runs/01_logistic/zhu_guo_2v8'\?\)"):
-        runs.effective(path, "smoke")
+        resolve.effective(path, "smoke")
 
 
 def test_9_a_bad_name_or_a_bad_file_blocks_only_its_own_run(tree):
@@ -332,11 +333,11 @@ def test_9_a_bad_name_or_a_bad_file_blocks_only_its_own_run(tree):
 def test_10_a_byte_that_is_not_utf8_is_named_and_blocks_only_its_file(workbook, tmp_path):
     bad = workbook / "runs/04_momentum/lim_chen.yaml"
     bad.write_bytes(b"seeds: [0, 1]\n# r\xe9sum\xe9\n")
-    with pytest.raises(runs.ParameterFileError, match=r"runs/04_momentum/lim_chen.yaml: the byte at offset 17 \(line 2, "
+    with pytest.raises(names.ParameterFileError, match=r"runs/04_momentum/lim_chen.yaml: the byte at offset 17 \(line 2, "
                        r"column 4\), 0xe9, is not UTF-8; save the file as UTF-8"):
-        runs.effective(bad, "smoke")
+        resolve.effective(bad, "smoke")
     good = workbook / "runs/04_momentum/shi.yaml"
-    runs.write_stamps([bad, good], "smoke", tmp_path)
+    resolve.write_stamps([bad, good], "smoke", tmp_path)
     assert (tmp_path / "params/runs/04_momentum/shi.json").exists()
     assert not (tmp_path / "params/runs/04_momentum/lim_chen.json").exists()
 
@@ -357,9 +358,9 @@ def test_13_config_takes_lists_and_numpy_scalars():
 def test_14_a_top_level_configuration_field_points_at_overrides(workbook):
     path = workbook / "runs/04_momentum/lim_chen.yaml"
     path.write_text("lr: 0.1\n")
-    with pytest.raises(runs.ParameterFileError, match=r"lim_chen.yaml: 'lr' is a configuration field, not a parameter "
+    with pytest.raises(names.ParameterFileError, match=r"lim_chen.yaml: 'lr' is a configuration field, not a parameter "
                        r"of notebooks/04_momentum.ipynb: write `overrides: \{lr: 0.1\}`"):
-        runs.effective(path, "smoke")
+        resolve.effective(path, "smoke")
 
 
 def test_14_a_misspelt_data_folder_is_named(tmp_path, monkeypatch, offline):

@@ -16,8 +16,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import experiment, fetch, params, provenance, results, runs
-from helpers.params import Parameters
+from helpers.pipeline import experiment, fetch, files, names, params, provenance, resolve, results, runfiles, settings
+from helpers.pipeline.params import Parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,15 +27,15 @@ def workbook(tmp_path, monkeypatch):
     """notebooks/ copied to tmp (runs.NOTEBOOKS points there); output written under tmp/out."""
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    monkeypatch.setattr(runs, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(settings, "NOTEBOOKS", notebooks)
     monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path / "out"))
     return notebooks
 
 
 def pipeline_parameters(path, scale="smoke") -> Parameters:
     """What the notebook's parameters() gives a pipeline run of ``path``."""
-    values = runs.effective(path, scale)
-    notebook = runs.notebook_of(values["run"])
+    values = resolve.effective(path, scale)
+    notebook = names.notebook_of(values["run"])
     return Parameters(values, notebook, provenance.inputs(values, notebook))
 
 
@@ -44,7 +44,7 @@ def fake_run(P, figure=b"%PDF figure", summary=None):
     stem = experiment.figure_path(P, "curves")
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".pdf").write_bytes(figure)
-    return experiment.write_results(P, summary or {"batch": {"test_acc": [0.5, 0.0]}}, {}, time.perf_counter())
+    return experiment.write_results(P, summary or {"batch": {"test_acc": [0.5, 0.0]}}, {})
 
 
 # --- run names come from paths ----------------------------------------------------------------
@@ -67,18 +67,18 @@ def test_a_new_parameter_file_gets_its_own_run_and_never_overwrites_another(work
 def test_a_parameter_file_may_not_name_its_run_or_scale(workbook):
     path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text("run: logistic_2v8\n")
-    with pytest.raises(runs.ParameterFileError, match=r"remove 'run'.*the run's name is its file's path"):
-        runs.effective(path, "full")
+    with pytest.raises(names.ParameterFileError, match=r"remove 'run'.*the run's name is its file's path"):
+        resolve.effective(path, "full")
 
 
 def test_base_in_a_parameter_file_is_rejected_in_favour_of_overrides(workbook):
     """Issue 9: `base: {lr: 0.1}` used to replace the whole dict and train a 10-class network."""
     path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text("base: {lr: 0.1}\n")
-    with pytest.raises(runs.ParameterFileError, match=r"'base' would replace .* under `overrides:`"):
-        runs.effective(path, "full")
+    with pytest.raises(names.ParameterFileError, match=r"'base' would replace .* under `overrides:`"):
+        resolve.effective(path, "full")
     path.write_text("overrides: {lr: 0.1}\n")
-    values = runs.effective(path, "full")
+    values = resolve.effective(path, "full")
     config = params.base_config(values)
     assert (config.model, config.digits, config.lr) == ("logistic", (2, 3), 0.1)
 
@@ -86,8 +86,8 @@ def test_base_in_a_parameter_file_is_rejected_in_favour_of_overrides(workbook):
 def test_variants_in_a_file_update_the_defaults_field_by_field(workbook):
     path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text("variants: {'mini-batch 10%, until converged': {lr: 0.2}}\n")
-    values = runs.effective(path, "full")
-    defaults = runs.defaults("01_logistic")["variants"]["mini-batch 10%, until converged"]
+    values = resolve.effective(path, "full")
+    defaults = runfiles.defaults("01_logistic")["variants"]["mini-batch 10%, until converged"]
     assert values["variants"] == {"mini-batch 10%, until converged": {**defaults, "lr": 0.2}}
 
 
@@ -185,7 +185,7 @@ def test_results_are_strict_json_and_a_nan_writes_nothing(workbook):
 
 
 def test_files_the_build_writes_are_readable_by_others(tmp_path):
-    fetch.atomic_write(tmp_path / "f.json", b"{}")
+    files.atomic_write(tmp_path / "f.json", b"{}")
     assert stat.S_IMODE((tmp_path / "f.json").stat().st_mode) == 0o644
 
 
@@ -202,15 +202,15 @@ def test_files_the_build_writes_are_readable_by_others(tmp_path):
 def test_bad_parameter_files_are_named_with_the_fix(workbook, content, words):
     path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
     path.write_text(content)
-    with pytest.raises(runs.ParameterFileError, match=words):
-        runs.effective(path, "full")
+    with pytest.raises(names.ParameterFileError, match=words):
+        resolve.effective(path, "full")
 
 
 def test_across_runs_with_wrong_sources_says_what_it_needs(workbook):
     path = workbook / "runs/07_across_runs/across_runs.yaml"
     path.write_text("sources: [runs/04_momentum/momentum]\n")
-    with pytest.raises(runs.ParameterFileError, match="must name two runs of 01_logistic"):
-        runs.effective(path, "full")
+    with pytest.raises(names.ParameterFileError, match="must name two runs of 01_logistic"):
+        resolve.effective(path, "full")
 
 
 def test_across_runs_with_an_unknown_variant_lists_the_variants():
@@ -225,11 +225,11 @@ def test_a_runs_folder_is_checked_for_misplaced_files(workbook):
     (runs_dir / "09_nonexistent" / "x.yaml").write_text("{}\n")
     (runs_dir / "01_logistic" / "typo.yml").write_text("{}\n")
     (runs_dir / "loose.yaml").write_text("{}\n")
-    problems = "\n".join(runs.check_layout(runs_dir))
+    problems = "\n".join(names.check_layout(runs_dir))
     assert "09_nonexistent/: no notebook notebooks/09_nonexistent.ipynb" in problems
     assert "typo.yml: use the extension .yaml" in problems
     assert "loose.yaml: a parameter file goes in a folder named after its notebook" in problems
-    assert runs.check_layout(workbook / "runs-missing") == [f"{workbook / 'runs-missing'}: no such folder of parameter files (RUNS_DIR)"]
+    assert names.check_layout(workbook / "runs-missing") == [f"{workbook / 'runs-missing'}: no such folder of parameter files (RUNS_DIR)"]
 
 
 def test_a_truncated_gz_is_a_clear_source_failure(cache, tmp_path, offline):
@@ -246,8 +246,8 @@ def test_a_truncated_gz_is_a_clear_source_failure(cache, tmp_path, offline):
 
 def test_run_all_twice_validates_only_what_the_parameters_cell_assigned():
     """IPython's In holds each executed cell; a second Run All sees the first run's leftovers."""
-    cell = runs.parameters_cell("03_gradcheck")
-    namespace = {**runs.defaults("03_gradcheck"), "entries": [("b2", (3,))], "table": [], "scale": "smoke",
+    cell = runfiles.parameters_cell("03_gradcheck")
+    namespace = {**runfiles.defaults("03_gradcheck"), "entries": [("b2", (3,))], "table": [], "scale": "smoke",
                  "In": ["", cell, "P = experiment.parameters(globals(), '03_gradcheck')",
                         "entries = [('b2', (3,))]\ntable = gradcheck.check_gradients(f, params, 0.01, entries)",
                         cell, "P = experiment.parameters(globals(), '03_gradcheck')"]}
@@ -261,7 +261,7 @@ def test_a_jupyter_run_writes_under_build_interactive_and_run_all_twice_works(mo
     """Issue 9, as described: "Run All" twice in one kernel, as in JupyterLab (no WORKBOOK_OUTPUT)."""
     import nbclient
     monkeypatch.delenv("WORKBOOK_OUTPUT", raising=False)
-    pipeline = results.results_file("runs/03_gradcheck/gradcheck", results.pipeline_root("smoke"))
+    pipeline = results.results_file("runs/03_gradcheck/gradcheck", settings.pipeline_root("smoke"))
     before = pipeline.read_bytes() if pipeline.exists() else None
     nb = nbformat.read(ROOT / "notebooks" / "03_gradcheck.ipynb", 4)
     nb.cells = nb.cells + [nbformat.v4.new_code_cell(c.source, metadata=c.metadata) for c in nb.cells

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
-from helpers import experiment, plots, report
+from helpers import figures, report
+from helpers.pipeline.published import published
+from helpers.report import reproduction
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "build" / "smoke"
@@ -37,7 +39,7 @@ def record(mean, std, n_test=2000, metric="test_acc"):
 
 
 def test_published_file_is_valid_and_every_entry_names_a_known_metric():
-    entries = experiment.published(ROOT / "report" / "published.yaml")
+    entries = published(ROOT / "report" / "published.yaml")
     assert len(entries) >= 40 and {e["spec"][0] for e in entries} >= set("ABDEF")   # sections A-F (B1, B2...)
 
 
@@ -45,7 +47,7 @@ def test_published_file_rejects_a_misspelt_key(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("- {spec: A, label: x, run: r, variant: v, metirc: test_acc, value: 1}\n")
     with pytest.raises(ValueError, match=r"unknown keys \['metirc'\].*missing \[.*'metric'"):
-        experiment.published(bad)
+        published(bad)
 
 
 def test_missing_figure_says_which_and_how_to_make_it(monkeypatch, tmp_path):
@@ -117,20 +119,20 @@ def history(holdout, train_loss=None, epochs=None):
 
 def test_diagnose_finds_divergence_chance_and_oscillation_and_leaves_healthy_runs_alone():
     healthy = history(np.linspace(0.5, 0.97, 30))
-    assert plots.diagnose(healthy, chance=0.5) is None
+    assert figures.diagnose(healthy, chance=0.5) is None
     wiggly = history(0.9 + 0.005 * (-1) ** np.arange(30))            # swings of 1 point: noise, not oscillation
-    assert plots.diagnose(wiggly, chance=0.5) is None
+    assert figures.diagnose(wiggly, chance=0.5) is None
     flat = history(np.full(30, 0.52))
-    assert plots.diagnose(flat, chance=0.5).startswith("never left chance (best 52.0%")
-    assert plots.diagnose(flat) is None                                # chance unknown: not judged
+    assert figures.diagnose(flat, chance=0.5).startswith("never left chance (best 52.0%")
+    assert figures.diagnose(flat) is None                                # chance unknown: not judged
     swinging = history(0.5 + 0.2 * (-1) ** np.arange(100))             # 2 vs 3, λ 0.1: 30% <-> 70% for 100 epochs
-    assert plots.diagnose(swinging, chance=0.5).startswith("oscillates at chance (hold-out accuracy 50% on average")
-    assert plots.diagnose(history(0.8 + 0.1 * (-1) ** np.arange(20)), chance=0.1).startswith("hold-out accuracy oscillates")
+    assert figures.diagnose(swinging, chance=0.5).startswith("oscillates at chance (hold-out accuracy 50% on average")
+    assert figures.diagnose(history(0.8 + 0.1 * (-1) ** np.arange(20)), chance=0.1).startswith("hold-out accuracy oscillates")
     rising = history(np.linspace(0.5, 0.9, 10), train_loss=[0.69, 0.2, 0.15, 0.3, 1, 2, 4, 6, 8, 9])
-    assert plots.diagnose(rising) == "diverged (training loss rose from 0.69 to 9)"
+    assert figures.diagnose(rising) == "diverged (training loss rose from 0.69 to 9)"
     broken = history(np.linspace(0.5, 0.9, 10))
     broken["holdout_loss"][4] = float("nan")
-    assert plots.diagnose(broken) == "diverged (non-finite holdout loss from epoch 4)"
+    assert figures.diagnose(broken) == "diverged (non-finite holdout loss from epoch 4)"
 
 
 def run_record(histories, digits=(2, 3)):
@@ -155,8 +157,8 @@ def test_figure_embeds_the_png_prints_at_its_own_size_and_flags_in_the_caption(m
     monkeypatch.setenv("WORKBOOK_OUTPUT", str(tmp_path))
     folder = tmp_path / "figures" / "runs" / "01_logistic" / "r"
     folder.mkdir(parents=True)
-    ax = plots.weight_images([np.ones(784)] * 3)                       # a small figure: printed small, not blown up
-    plots.save(ax.figure, folder / "weights")
+    ax = figures.weight_images([np.ones(784)] * 3)                       # a small figure: printed small, not blown up
+    figures.save(ax.figure, folder / "weights")
     plt.close(ax.figure)
     record = run_record({"l2 λ=0.1": [history(0.5 + 0.2 * (-1) ** np.arange(30))]})
     piece = report.figure("runs/01_logistic/r", "weights", "Weights (λ)", record=record)
@@ -168,14 +170,13 @@ def test_figure_embeds_the_png_prints_at_its_own_size_and_flags_in_the_caption(m
     assert f"--print-width: {width:.2f}in" in piece.html and "<figcaption>Weights (λ). <strong>Flagged" in piece.html
 
 
-def test_rows_measured_by_helpers_reproduction_are_drawn_and_tabulated_as_judged():
-    from helpers import reproduction
+def test_rows_measured_by_report_reproduction_are_drawn_and_tabulated_as_judged():
     config = {"model": "softmax"}
     record = {"run": "r", "summary": {"stated": {"test_acc": [0.96, 0.0]}, "inferred": {"test_acc": [0.931, 0.0]}},
               "runs": {"stated": [{"config": config}], "inferred": [{"config": config}]}}
     entry = {"run": "r", "variant": "stated", "metric": "test_acc", "value": 93.0, "report": "Shi",
              "provenance": "default", "ablation": "inferred", "label": "x", "spec": "D"}
-    rows = [reproduction.compare(record, entry, 2000), reproduction.compare(record, {**entry, "value": 96.0}, 2000)]
+    rows = [reproduction.compare_entry(record, entry, 2000), reproduction.compare_entry(record, {**entry, "value": 96.0}, 2000)]
     assert reproduction.counts(rows) == {"rows": 2, "within": 1, "explained": 1, "inconsistent": 0, "open": 0}
     drawn = report.reproduction_rows(rows)
     assert [r["verdict"] for r in drawn] == ["explained", "noise"] and drawn[0]["ablation"]["mean"] == pytest.approx(93.1)
@@ -189,25 +190,25 @@ def test_the_reproduction_figure_has_a_row_per_number_grouped_by_report():
             for i, (g, d, p, v, a) in enumerate([("Shi", 0.5, "stated", "noise", None),
                                                   ("Shi", 3.0, "inferred", "explained", {"mean": 90.2, "std": 0}),
                                                   ("Aagaard", 40.0, "default", "open", None)], 1)]
-    ax = plots.reproduction(rows)
+    ax = figures.reproduction_chart(rows)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     texts = [t.get_text() for t in ax.texts]
     assert labels == ["1. x", "2. x", "3. x"] and {"Shi", "Aagaard", "published", "workbook", "130.00 ± 0.10"} <= set(texts)
-    assert ax.get_xlim()[1] < 5 and ax.figure.get_size_inches()[0] == pytest.approx(plots.TEXT_WIDTH)
+    assert ax.get_xlim()[1] < 5 and ax.figure.get_size_inches()[0] == pytest.approx(figures.TEXT_WIDTH)
     plt.close(ax.figure)
 
 
 # --- figures a reader can read: one type scale, fixed colours per series ---
 
 def test_every_figure_prints_at_most_the_text_width_with_one_type_scale(tmp_path):
-    with plots.style():
+    with figures.style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))    # what the notebooks ask for
-    plots.curves(history(np.linspace(0.5, 0.9, 10)), "acc", ax=left, title="curves")
-    plots.save(fig, tmp_path / "wide")
-    assert fig.get_size_inches()[0] == pytest.approx(plots.TEXT_WIDTH)
-    weights = plots.weight_images([np.ones(784)] * 10, means=np.ones((784, 10)), title="weights")
-    plots.save(weights.figure, tmp_path / "weights")
-    assert weights.figure.get_size_inches()[0] <= plots.TEXT_WIDTH
+    figures.curves(history(np.linspace(0.5, 0.9, 10)), "acc", ax=left, title="curves")
+    figures.save(fig, tmp_path / "wide")
+    assert fig.get_size_inches()[0] == pytest.approx(figures.TEXT_WIDTH)
+    weights = figures.weight_images([np.ones(784)] * 10, means=np.ones((784, 10)), title="weights")
+    figures.save(weights.figure, tmp_path / "weights")
+    assert weights.figure.get_size_inches()[0] <= figures.TEXT_WIDTH
     assert weights.title.get_fontsize() == left.title.get_fontsize() == 10
     assert left.xaxis.label.get_fontsize() == 9 and left.get_legend().get_texts()[0].get_fontsize() == 8
     assert weights.get_xticklabels()[0].get_fontsize() == left.get_xticklabels()[0].get_fontsize() == 8
@@ -216,35 +217,35 @@ def test_every_figure_prints_at_most_the_text_width_with_one_type_scale(tmp_path
 
 def test_the_same_series_has_the_same_colour_in_every_figure():
     h = history(np.linspace(0.5, 0.9, 10))
-    ax = plots.curves(h, "acc")
-    assert [line.get_color() for line in ax.lines] == [plots.SERIES["train"], plots.SERIES["holdout"], plots.SERIES["test"]]
+    ax = figures.curves(h, "acc")
+    assert [line.get_color() for line in ax.lines] == [figures.SERIES["train"], figures.SERIES["holdout"], figures.SERIES["test"]]
     runs = {"sigmoid, η 0.01, L2": h, "tanh, η 0.01, L2": h, "ReLU, η 0.01, L2": h}
-    first = plots.compare(runs, "loss", "holdout", dashed="train")
-    second = plots.compare(dict(reversed(list({"ReLU, η 0.1": h, "sigmoid, η 0.5": h, "tanh, η 0.1": h}.items()))), "acc")
+    first = figures.compare(runs, "loss", "holdout", dashed="train")
+    second = figures.compare(dict(reversed(list({"ReLU, η 0.1": h, "sigmoid, η 0.5": h, "tanh, η 0.1": h}.items()))), "acc")
     colour = {line.get_label(): line.get_color() for a in (first, second) for line in a.lines if not line.get_label().startswith("_")}
-    assert colour["sigmoid, η 0.01, L2"] == colour["sigmoid, η 0.5"] == plots.SERIES["sigmoid"]
-    assert colour["ReLU, η 0.01, L2"] == colour["ReLU, η 0.1"] == plots.SERIES["relu"]
-    sweep = plots.colours([f"l2 λ={lam}" for lam in (0.1, 0.001, 0.01)])
-    assert len(set(sweep)) == 3 and sweep[1] == plots.colours(["l1 λ=0.001", "l1 λ=0.1"])[0]   # ordered by λ
-    assert plots.OKABE_ITO["blue"] == "#0072B2" and "#F0E442" not in plots.OKABE_ITO.values()
+    assert colour["sigmoid, η 0.01, L2"] == colour["sigmoid, η 0.5"] == figures.SERIES["sigmoid"]
+    assert colour["ReLU, η 0.01, L2"] == colour["ReLU, η 0.1"] == figures.SERIES["relu"]
+    sweep = figures.colours([f"l2 λ={lam}" for lam in (0.1, 0.001, 0.01)])
+    assert len(set(sweep)) == 3 and sweep[1] == figures.colours(["l1 λ=0.001", "l1 λ=0.1"])[0]   # ordered by λ
+    assert figures.OKABE_ITO["blue"] == "#0072B2" and "#F0E442" not in figures.OKABE_ITO.values()
     plt.close("all")
 
 
 def test_long_labels_wrap_and_two_panels_share_one_legend_beneath():
     h = history(np.linspace(0.5, 0.9, 10))
     runs = {"L2 λ 0.01 (gradient λW), stop after 3 epochs without a new best (inferred)": h, "L1 λ 0.01": h}
-    left, right = plots.validation_and_test(runs)
+    left, right = figures.validation_and_test(runs)
     assert left.get_legend() is None and right.get_legend() is None
     (legend,) = left.figure.legends
     texts = [t.get_text() for t in legend.get_texts()]
-    assert len(texts) == 2 and all(len(line) <= plots.LEGEND_WRAP for t in texts for line in t.split("\n"))
-    assert plots.colours(["sigmoid", "tanh", "sigmoid, N(0,1) weights (inferred)"])[:2] == [plots.SERIES["sigmoid"], plots.SERIES["tanh"]]
-    assert len(set(plots.colours(["sigmoid", "tanh", "sigmoid, N(0,1) weights (inferred)"]))) == 3
+    assert len(texts) == 2 and all(len(line) <= figures.LEGEND_WRAP for t in texts for line in t.split("\n"))
+    assert figures.colours(["sigmoid", "tanh", "sigmoid, N(0,1) weights (inferred)"])[:2] == [figures.SERIES["sigmoid"], figures.SERIES["tanh"]]
+    assert len(set(figures.colours(["sigmoid", "tanh", "sigmoid, N(0,1) weights (inferred)"]))) == 3
     plt.close("all")
 
 
 def test_a_flagged_run_is_drawn_dotted_and_says_why_in_its_legend():
-    ax = plots.compare({"fine": history(np.linspace(0.5, 0.9, 30)), "bad": history(0.5 + 0.3 * (-1) ** np.arange(30))}, "acc", "holdout")
+    ax = figures.compare({"fine": history(np.linspace(0.5, 0.9, 30)), "bad": history(0.5 + 0.3 * (-1) ** np.arange(30))}, "acc", "holdout")
     fine, bad = ax.lines
     assert fine.get_linestyle() == "-" and bad.get_linestyle() == ":"
     assert bad.get_label() == "bad [hold-out accuracy oscillates]"
@@ -271,7 +272,7 @@ def test_smoke_pdf_has_pages_and_no_broken_references(smoke_pdf):
     assert pdf.stat().st_size > 50_000 and pages >= 6
     assert "undefined" not in log.lower() and "multiply defined" not in log
     assert "Overfull \\hbox" not in log, "something runs off the page"
-    assert "Missing character" not in log, "a glyph the font lacks: map it in report._GREEK"
+    assert "Missing character" not in log, "a glyph the font lacks: map it in report.pieces._GREEK"
 
 
 def test_smoke_pdf_holds_every_figure_and_table(smoke_pdf):

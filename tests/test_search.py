@@ -3,12 +3,13 @@ stored so that it resumes and is not redone; pruning by fixed-epoch rungs; hold-
 import optuna
 import pytest
 
-from helpers import best, search, train
+from helpers import train
+from helpers.pipeline import best, search, space, trials
 from helpers.config import Config
 
 BASE = Config(model="softmax", n_train=2000, n_test=500, holdout="first", holdout_size=0.1, epochs=4, batch_size=100,
               init="zeros", optimizer="momentum", monitor="holdout_acc", restore="best", progress=False)
-SPACE = search.Space({"lr": ["log", 1e-5, 1.0], "momentum": ["float", 0.0, 0.9]})
+SPACE = space.Space({"lr": ["log", 1e-5, 1.0], "momentum": ["float", 0.0, 0.9]})
 
 
 @pytest.fixture(autouse=True)
@@ -24,22 +25,22 @@ def study(name="s", **options):
 
 
 def test_space_rejects_a_field_config_does_not_have():
-    with pytest.raises(search.SearchError, match="'learning_rate' is not a Config field"):
-        search.Space({"learning_rate": ["log", 1e-3, 1.0]})
+    with pytest.raises(space.SearchError, match="'learning_rate' is not a Config field"):
+        space.Space({"learning_rate": ["log", 1e-3, 1.0]})
 
 
 def test_space_rejects_a_range_that_is_not_one():
-    with pytest.raises(search.SearchError, match=r"lr=\['log', 0.1, 0.01\] is not a number range sampled on a log scale"):
-        search.Space({"lr": ["log", 0.1, 0.01]})
+    with pytest.raises(space.SearchError, match=r"lr=\['log', 0.1, 0.01\] is not a number range sampled on a log scale"):
+        space.Space({"lr": ["log", 0.1, 0.01]})
 
 
 def test_space_reads_the_numbers_yaml_gives_as_strings():
-    assert search.Space({"l2": ["log", "1e-07", 0.01]}).spec["l2"] == ("log", [1e-07, 0.01])
+    assert space.Space({"l2": ["log", "1e-07", 0.01]}).spec["l2"] == ("log", [1e-07, 0.01])
 
 
 @pytest.mark.parametrize("cap, rung, epochs", [(40, 0.25, 10), (3, 0.25, 1), (100, 0.0, None), (2, 0.9, None)])
 def test_the_rung_is_its_fraction_of_the_cap_and_shorter_than_it(cap, rung, epochs):
-    assert search.rung_epochs(cap, rung) == epochs
+    assert space.rung_epochs(cap, rung) == epochs
 
 
 def test_a_trial_scores_the_holdout_metric_of_the_fit_its_setting_makes():
@@ -47,7 +48,7 @@ def test_a_trial_scores_the_holdout_metric_of_the_fit_its_setting_makes():
     search.search(s, BASE, SPACE, trials=2, rung=0.0, batch=2)
     splits = train.load_splits(BASE)
     for t in s.trials:
-        reference = train.fit(search.chosen(BASE, t.params), splits)   # the fit, rebuilt outside the engine
+        reference = train.fit(space.chosen(BASE, t.params), splits)   # the fit, rebuilt outside the engine
         assert t.value == reference.final["holdout_acc"]
         assert list(t.intermediate_values.values()) == reference.history["holdout_acc"][1:]
 
@@ -85,20 +86,20 @@ def test_pruning_savings_are_the_epochs_not_trained_over_those_of_unpruned_trial
             state=getattr(optuna.trial.TrialState, state), value=0.5 if state == "COMPLETE" else None,
             intermediate_values={1: 0.4}, user_attrs={"epochs_trained": trained, "epochs_unpruned": unpruned,
                                                       "seconds": float(trained), "seconds_unpruned": float(unpruned)}))
-    assert search.compute(s)["saved"] == pytest.approx(1 - (12 + 2 + 3) / (10 + 10 + 12))
+    assert trials.compute(s)["saved"] == pytest.approx(1 - (12 + 2 + 3) / (10 + 10 + 12))
 
 
 def test_a_diverging_trial_fails_and_the_rest_of_its_batch_completes():
     s = study()
     s.enqueue_trial({"lr": 0.1})
     s.enqueue_trial({"lr": 1e38})     # overflows float32 at once: train.DivergenceError
-    search.search(s, BASE, search.Space({"lr": ["log", 1e-3, 1e38]}), trials=2, rung=0.0, batch=2)
+    search.search(s, BASE, space.Space({"lr": ["log", 1e-3, 1e38]}), trials=2, rung=0.0, batch=2)
     states = [(t.state.name, "diverged" in t.user_attrs) for t in s.trials[:2]]
     assert states == [("COMPLETE", False), ("FAIL", True)]
 
 
 def test_a_study_and_a_base_that_optimise_different_metrics_are_refused():
-    with pytest.raises(search.SearchError, match="monitors 'holdout_loss'"):
+    with pytest.raises(space.SearchError, match="monitors 'holdout_loss'"):
         search.search(study(), BASE.replace(monitor="holdout_loss"), SPACE, trials=1)
 
 
@@ -109,16 +110,16 @@ def test_final_runs_may_not_use_the_seed_the_trials_trained_with():
 
 
 def test_a_search_space_from_yaml_reaches_the_notebook_as_numbers():
-    from helpers import params
-    from helpers.runs import defaults
+    from helpers.pipeline import params
+    from helpers.pipeline.runfiles import defaults
     values = defaults("08_best")
     values["classes"]["softmax"]["space"]["l2"] = ["log", "1e-07", "0.01"]   # what papermill's YAML gives
     assert params.parameters(values, "08_best")["classes"]["softmax"]["space"]["l2"] == ["log", 1e-07, 0.01]
 
 
 def test_every_class_is_set_beside_a_published_test_accuracy():
-    from helpers.published import published
-    from helpers.runs import defaults
+    from helpers.pipeline.published import published
+    from helpers.pipeline.runfiles import defaults
     labels = {e["label"] for e in published() if e["metric"] == "test_acc"}
     assert all(spec["compare"]["published"] in labels for spec in defaults("08_best")["classes"].values())
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import runs
-from helpers.params import base_config
+from helpers.pipeline import names, resolve, runfiles, settings
+from helpers.pipeline.params import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"([0-9][0-9.]*(?:e-?[0-9]+)?)"
@@ -16,7 +16,7 @@ FILES = sorted(ROOT.glob("notebooks/runs/0*/*.yaml"))
 
 
 def variant_configs(path):
-    values = runs.effective(path, "full")
+    values = resolve.effective(path, "full")
     if "base" not in values:
         return []
     base = base_config(values)

@@ -1,0 +1,14 @@
+"""The build's machinery, beneath the course package: it uses ``helpers``, never the reverse.
+
+From a parameter file to a results file:
+``settings`` (paths and environment, a leaf) and ``files`` (atomic writes); ``names`` (run names:
+the one home of their rules, which the Makefile asks), ``runfiles`` (parameter files and the
+notebooks' parameters cells), ``specs`` and ``params`` (what each notebook takes, validated),
+``resolve`` (the Makefile's stamps step), ``provenance`` (digests of a run's inputs),
+``fits`` and ``engine`` (fits as Dask tasks), ``cache`` (the fit cache), ``cluster`` (where fits
+run), ``progress`` and ``monitor`` (what a person sees while they run), ``results`` (records
+tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),
+``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
+``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench`` (`make bench`), ``lab``
+(JupyterLab saves).
+"""

@@ -1,0 +1,173 @@
+"""The 08_best notebook's plumbing: per model class, a search of training settings on the hold-out
+set (search.py), then the chosen setting on several seeds, tested once.
+
+Interface:
+    classes = setups(P)                    # {class: Setup(base Config at P's scale, Space, compare)}
+    outcome = search_class(P, name, setup, deadline)   # search.Outcome: the class's study, searched or loaded
+    runs = final_runs(P, classes, outcomes)            # {class: [Result per seed]}: one engine.run call
+    extra = record(P, classes, outcomes, seconds)      # what the results file keeps of the searches
+
+A class (the notebook's ``classes`` parameter) is {"base": Config fields: the set-up, which the
+search never changes (data, split, model, the monitored hold-out metric), "space": {Config
+field: [kind, ...]} (space.Space), "compare": {"published": the label in report/published.yaml
+of the published test accuracy (and so of the workbook run) the report sets beside it}}. Trials train with seed ``TRIAL_SEED``; the final
+runs with ``P["seeds"]``, which must not contain it: the test numbers come from seeds the
+selection never saw.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..config import Config
+from ..history import model_name
+from . import engine, search, space, trials
+from .params import scaled
+from .specs import SMOKE
+from .tables import fmt
+
+TRIAL_SEED = 0
+SMOKE_TRIALS = 4         # trials per class at smoke scale (one batch of them)
+
+
+@dataclass
+class Setup:
+    base: Config
+    space: space.Space
+    compare: dict
+
+
+def setups(P) -> dict:
+    """{class: Setup} from P["classes"], each base at P's scale, seed TRIAL_SEED."""
+    if TRIAL_SEED in P["seeds"]:
+        raise ValueError(f"08_best: seeds={P['seeds']} contains {TRIAL_SEED}, the seed every trial trains with: "
+                         "the final runs need seeds the search never saw (e.g. [1, 2, 3])")
+    out = {}
+    for name, spec in P["classes"].items():
+        base = Config.from_dict({**spec["base"], "dataset": P["dataset"], "seed": TRIAL_SEED, "progress": False})
+        out[name] = Setup(scaled(base, P["scale"]), space.Space(spec["space"]), dict(spec.get("compare") or {}))
+    return out
+
+
+def trial_count(P) -> int:
+    return P["trials"] if P["scale"] == "full" else min(P["trials"], SMOKE_TRIALS)
+
+
+def search_settings(P) -> dict:
+    """The search settings a study depends on (part of its name)."""
+    return {"trials": trial_count(P), "rung": P["rung"], "batch": P["batch"], "sampler_seed": 0}
+
+
+def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> search.Outcome:
+    """The class's study: found finished in the store (no work), resumed, or run."""
+    study = search.open_study(search.study_name(name, setup.base, setup.space, search_settings(P)), P["scale"],
+                              setup.base.monitor)
+    outcome = search.search(study, setup.base, setup.space, trial_count(P), P["rung"], P["batch"], label=name,
+                            deadline=deadline)
+    print(status(name, outcome), flush=True)
+    return outcome
+
+
+def status(name: str, outcome: search.Outcome) -> str:
+    """One line: the study's trials, and what this call trained, took from the cache or resumed."""
+    c = trials.compute(outcome.study)
+    done = len(trials.finished(outcome.study))
+    line = (f"{name}: {done} trials finished ({c['pruned']} pruned, {c['diverged']} diverged); now "
+            + ("nothing to do, the stored study is finished" if not (outcome.fits["computed"] or outcome.fits["cached"])
+               else f"{outcome.fits['computed']} fits trained, {outcome.fits['cached']} from the cache"))
+    if outcome.resumed:
+        line += f"; resumed: {outcome.resumed} trial(s) an interrupted search left running asked again"
+    if outcome.stopped:
+        line += "; stopped by the budget before its last trials"
+    return line
+
+
+def final_configs(P, classes: dict, outcomes: dict) -> dict:
+    """{class: [Config per seed]}: each class's best trial's setting on P["seeds"]."""
+    return {name: [space.chosen(setup.base, outcomes[name].best.params).replace(seed=seed) for seed in P["seeds"]]
+            for name, setup in classes.items()}
+
+
+def final_runs(P, classes: dict, outcomes: dict) -> dict:
+    """{class: [Result per seed]}: every class's chosen setting on every seed, one engine.run call."""
+    configs = final_configs(P, classes, outcomes)
+    jobs = [(name, seed, c) for name, cs in configs.items() for seed, c in zip(P["seeds"], cs)]
+    results = engine.run([(c,) for _, _, c in jobs], [f"{name}, chosen setting, seed {seed}" for name, seed, _ in jobs])
+    runs = {name: [] for name in configs}
+    for (name, _, _), (result,) in zip(jobs, results):
+        runs[name].append(result)
+    return runs
+
+
+def record(P, classes: dict, outcomes: dict, seconds: float) -> dict:
+    """What the results file keeps: per class its study, trials, chosen setting and compute;
+    the budget and the wall time of the searches and final runs."""
+    out = {}
+    for name, setup in classes.items():
+        outcome = outcomes[name]
+        out[name] = {"study": outcome.study.study_name, "monitor": setup.base.monitor,
+                     "direction": outcome.study.direction.name.lower(), "space": setup.space.to_dict(),
+                     "base": setup.base.to_dict(), "compare": setup.compare,
+                     "chosen": outcome.best.params, "chosen_trial": outcome.best.number,
+                     "chosen_value": outcome.best.value, "trials": trials.trials_table(outcome.study),
+                     "compute": trials.compute(outcome.study), "resumed": outcome.resumed,
+                     "stopped": outcome.stopped, "fits_now": outcome.fits}
+    return {"classes": out, "budget_minutes": P["budget_minutes"], "seconds": seconds,
+            "trial_seed": TRIAL_SEED, "smoke_trials": SMOKE_TRIALS if P["scale"] == "smoke" else None,
+            "smoke": dict(SMOKE) if P["scale"] == "smoke" else None}
+
+
+def setup_table(classes: dict) -> str:
+    """Markdown: each class's set-up (model, data) and the settings its search varies."""
+    rows = ["| class | model and data (kept) | searched |", "|---|---|---|"]
+    for name, setup in classes.items():
+        b = setup.base
+        model = model_name(b)
+        data = (f"{b.n_train or 60000} training images, hold-out {b.holdout} {b.holdout_size:g}, "
+                f"{b.n_test or 10000} test images ({b.test_select}), pixels {b.normalisation}; "
+                f"{b.epochs} epochs at most, weights of the best hold-out epoch ({b.monitor.replace('holdout_', '')})")
+        space = "; ".join(f"{k} {kind} {', '.join(map(str, v)) if kind == 'choice' else f'{v[0]:g} to {v[1]:g}'}"
+                          for k, (kind, v) in setup.space.spec.items())
+        rows.append(f"| {name} | {model}: {data} | {space} |")
+    return "\n".join(rows)
+
+
+def trial_panels(classes: dict, outcomes: dict) -> dict:
+    """What plots.search_trials draws: per class its trials, monitored metric and chosen trial."""
+    return {name: {"trials": trials.trials_table(outcomes[name].study), "monitor": setup.base.monitor,
+                   "chosen_trial": outcomes[name].best.number} for name, setup in classes.items()}
+
+
+def verdict(P, classes: dict, outcomes: dict, runs: dict) -> str:
+    """Lines that hold at any scale: classes searched, trials finished, seeds tested."""
+    lines = []
+    for name in classes:
+        n = len(trials.finished(outcomes[name].study))
+        lines.append(f"{name}: {n} trials finished (of {trial_count(P)}), chosen setting tested on {len(runs[name])} seed(s)")
+    return "\n".join(lines)
+
+
+def results_table(classes: dict, outcomes: dict, summary: dict) -> str:
+    """Markdown: per class the chosen trial's hold-out score, the final runs' test accuracy
+    (mean ± std over seeds), the chosen setting and the search's compute."""
+    rows = ["| class | chosen trial, hold-out | test, mean ± std over seeds | chosen setting | trials (pruned) | "
+            "compute, pruning saved |", "|---|---|---|---|---|---|"]
+    for name, setup in classes.items():
+        o, c = outcomes[name], trials.compute(outcomes[name].study)
+        score = (f"{100 * o.best.value:.2f} %" if setup.base.monitor.endswith("acc") else f"loss {o.best.value:.4f}")
+        rows.append(f"| {name} | {score} | {fmt(summary[name]['test_acc'])} | {space.describe(o.best.params)} | "
+                    f"{c['trials']} ({c['pruned']}) | {c['seconds'] / 60:.1f} min, {100 * c['saved_seconds']:.0f} % |")
+    return "\n".join(rows)
+
+
+SEARCH_SHARE = 0.85      # of the budget, for the searches; the rest is left for the final runs
+
+
+def deadline(P, started_wall: float) -> float:
+    """The time after which no new batch of trials starts: SEARCH_SHARE of the budget after the
+    run's start (a class with no complete trial yet still runs one batch)."""
+    return started_wall + SEARCH_SHARE * 60 * P["budget_minutes"]
+
+
+def now() -> float:
+    return time.time()

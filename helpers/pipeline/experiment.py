@@ -1,0 +1,124 @@
+"""What a notebook calls, so that a notebook is prose, the rule shown from ``helpers``, a call,
+the table, the figure.
+
+Interface:
+    P = parameters(globals(), "01_logistic")   # validated; P.inputs: digests of the run's inputs; P.started
+    runs, summary = fit_variants(P)            # P's variants x seeds on base_config(P), and their summary
+    runs, summary = fit_selection(P)           # P["selection"]: one fit per (penalty, λ), warm-started or not
+    show(optim.momentum, optim.averaged)       # the rule under study, its source displayed from helpers
+    print(table(summary)); beside_published(summary, P)   # text: the numbers, and beside the reports'
+    check_learned(P, summary, floor, "a momentum variant")  # the sanity check every training notebook ends with
+    write_results(P, summary, runs, extra=None)           # figures + build/results/<run>.json, atomically
+    read_results(run, scale)                   # another run's record, refused if stale
+
+The pieces live in their own modules (params, fits, engine, results, published, tables);
+this module puts them in a notebook's words.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..config import Config
+from ..train import Result, load_splits  # noqa: F401 (what notebooks use)
+from . import provenance
+from .fits import (FINAL_METRICS, penalty_variant_name, penalty_variants, run_selection, run_sweep,  # noqa: F401
+                   run_variants, summarise)
+from .params import Parameters, base_config, scaled  # noqa: F401
+from .params import parameters as _validate
+from .published import published
+from .results import figure_path, read_results, start_run  # noqa: F401
+from .results import write_results as _write_results
+from .runfiles import read
+from . import settings
+from .settings import INTERACTIVE
+from .tables import fmt, published_bullets, table  # noqa: F401
+
+
+def parameters(namespace: dict, notebook: str) -> Parameters:
+    """The notebook's validated parameters, with the digests of its inputs taken now and the time
+    the run started; figures a previous, failed run of the same name left in staging are discarded."""
+    values = _validate(namespace, notebook)
+    P = Parameters(values, notebook, provenance.inputs(values, notebook))
+    start_run(P)
+    return P
+
+
+def fit_variants(P, variants: dict | None = None) -> tuple[dict, dict]:
+    """(runs, summary) of ``variants`` (default: P["variants"]) on base_config(P), for every seed of P
+    at P's scale: ``runs`` {variant: [Result per seed]}, ``summary`` {variant: {metric: [mean, std]}}."""
+    runs = run_variants(base_config(P), P["variants"] if variants is None else variants, P["seeds"], P["scale"])
+    return runs, summarise(runs)
+
+
+def fit_selection(P) -> tuple[dict, dict]:
+    """(runs, summary) of P["selection"] on base_config(P) ({} and {} when it selects nothing)."""
+    runs = run_selection(base_config(P), P["selection"], P["seeds"], P["scale"])
+    return runs, summarise(runs)
+
+
+INFERRED_FLOOR = 0.5   # at full scale an inferred ablation (a variant named "(inferred)") must still beat this
+
+
+def check_learned(P, summary: dict, floor: dict, what: str, smoke: float = 0.3) -> None:
+    """Every variant's mean test accuracy above ``floor[dataset]`` (full scale) or ``smoke`` (smoke
+    scale: a few epochs); an inferred ablation tests an unstated cause and may learn slowly: it
+    must beat INFERRED_FLOOR at full scale. AssertionError naming ``what`` and the variants otherwise."""
+    full = P["scale"] == "full"
+    failed = [name for name, s in summary.items()
+              if not s["test_acc"][0] > ((INFERRED_FLOOR if full else 0.0) if "(inferred)" in name
+                                         else (floor[P["dataset"]] if full else smoke))]
+    assert not failed, f"{what} failed to learn: {', '.join(failed)}"
+
+
+def write_results(P, summary: dict, runs: dict, extra: dict | None = None, sources=()):
+    """The run's figures and results file, written together and atomically (results.write_results)."""
+    return _write_results(P, summary, runs, P.started, extra, sources)
+
+
+def weights_of(record: dict, variant: str):
+    """(weight vector, bias) a logistic run saved for ``variant`` (its ``extra``)."""
+    saved = record["extra"].get("weights", {})
+    if variant not in saved:
+        raise ValueError(f"run {record['run']} has no variant {variant!r}; its variants: {', '.join(saved) or 'none'}")
+    return np.asarray(saved[variant]), record["extra"]["biases"][variant]
+
+
+def defaults_run(notebook: str, runs_dir: str = "runs") -> str | None:
+    """The run of ``notebook`` whose parameter file overrides none of its base settings (the
+    report whose settings are the notebook's defaults), or None when there is not exactly one."""
+    found = [path for path in sorted((settings.NOTEBOOKS / runs_dir / notebook).glob("*.yaml"))
+             if not read(path).get("overrides")]
+    return f"{runs_dir}/{notebook}/{found[0].stem}" if len(found) == 1 else None
+
+
+def compared_run(P) -> str:
+    """The run whose published numbers ``P``'s results sit beside: its own name, or for a Jupyter
+    session (run "interactive") defaults_run(notebook)."""
+    return defaults_run(P.notebook) if P["run"] == INTERACTIVE else P["run"]
+
+
+def beside_published(summary: dict, P) -> str:
+    """Markdown bullets: each variant's test accuracy, loss and epochs, with the published numbers
+    of the same variant of compared_run(P)."""
+    run = compared_run(P)
+    text = published_bullets(summary, run, published())
+    if P["scale"] == "smoke":
+        text = ("*Smoke scale (a few thousand images, a few epochs, one seed): not comparable with the "
+                "published numbers, which are quoted only to show where they sit.*\n\n" + text)
+    if P["run"] == INTERACTIVE and run:
+        text += f"\n\n(This session runs the defaults of `{run}.yaml`: its published numbers are quoted.)"
+    return text
+
+
+def show(*functions):
+    """The source of ``functions`` as it is in helpers/, displayed as code: the rule a notebook
+    studies, read from the code that runs it, never a copy."""
+    from IPython.display import Code
+    return Code("\n\n".join(inspect.getsource(fn).rstrip() for fn in functions), language="python")
+
+
+def config_of(record: dict, variant: str) -> Config:
+    """The configuration a record's ``variant`` ran with (its first seed's)."""
+    return Config.from_dict(record["runs"][variant][0]["config"])

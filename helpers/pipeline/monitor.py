@@ -1,0 +1,139 @@
+"""The build's status line: one line for a whole `make`, from the events its fits send.
+
+Interface:
+    monitor = BuildMonitor(address, starter)   # the build's cluster (started by ``starter``, a thread, if any)
+    monitor.start(); ...; monitor.stop()       # prints the last line and writes the fit phase's record
+
+It listens to the cluster's progress topic (progress.TOPIC) and prints elapsed time, fits done /
+running / waiting and an estimate of what remains: in place on a terminal, once a minute in a
+log. At the end it writes ``build/fit-phase.json`` (settings.build_log; read by `make bench`):
+fit compute, wall time, workers, utilisation = compute / (wall x workers).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+
+from . import settings
+from .files import atomic_write
+from .progress import TOPIC
+
+
+class BuildMonitor:
+    """Listens to the build's cluster and prints: elapsed, fits done / running / waiting, and an
+    estimate of what remains (the fits submitted so far, at the seconds per cost unit the
+    finished ones took, over the workers). At the end it writes ``build/fit-phase.json``
+    (read by `make bench`): fit compute, wall time, workers, utilisation."""
+
+    def __init__(self, address: str, starter=None, out=None):
+        self.address, self.starter = address, starter
+        self.out = out or settings.build_log()
+        self.tty = sys.stderr.isatty()
+        self.interval = 2.0 if self.tty else 60.0
+        self.submitted: dict[str, float] = {}
+        self.kinds: dict[str, str] = {}             # key -> kind of model
+        self.started: dict[str, float] = {}         # key -> when its first epoch was reported
+        self.progress: dict[str, float] = {}       # key -> fraction of its epochs done
+        self.finished: dict[str, float] = {}       # key -> seconds
+        self.first = self.last = None
+        self.workers = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.begin = time.monotonic()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=10)
+        if self.tty and self.submitted:
+            print(file=sys.stderr)
+        if self.finished:
+            print(self.line(), file=sys.stderr, flush=True)
+            self._write_log()
+
+    def handle(self, event) -> None:
+        _, message = event
+        key = message.get("key")
+        now = time.monotonic()
+        if message.get("event") == "submitted":
+            self.first = self.first or now   # the fit phase starts with the first fit submitted
+            self.submitted.setdefault(key, float(message.get("cost", 1.0)))
+            self.kinds.setdefault(key, str(message.get("kind", "")))
+        elif message.get("event") == "epoch":
+            self.first = self.first or now
+            self.started.setdefault(key, now)
+            # a chain's later fits restart the count: keep the largest fraction seen
+            self.progress[key] = max(self.progress.get(key, 0.0), message["epoch"] / max(message["epochs"], 1))
+        elif message.get("event") == "done":
+            self.finished[key] = float(message["seconds"])
+            self.progress.pop(key, None)
+            self.last = now
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.begin
+        running = len(self.progress)
+        waiting = max(len(self.submitted) - len(self.finished) - running, 0)
+        text = f"build: {_clock(elapsed)} elapsed | fits {len(self.finished)} done, {running} running, {waiting} waiting"
+        rates = self._rates()
+        if rates and self.workers:
+            overall = rates.get(None)
+            left = sum(self.submitted[k] * (1.0 - self.progress.get(k, 0.0)) * rates.get(self.kinds.get(k), overall)
+                       for k in self.submitted if k not in self.finished)
+            text += f" | about {_clock(left / self.workers)} left for the fits submitted so far"
+        return text
+
+    def _rates(self, now: float | None = None) -> dict:
+        """Seconds per cost unit per kind of model and overall (key None): from the finished fits,
+        or, for a kind none of whose fits has finished, from its running fits' share of epochs done."""
+        now = time.monotonic() if now is None else now
+        seconds, costs = {}, {}
+
+        def add(kind, took, cost):
+            for k in (kind, None):
+                seconds[k], costs[k] = seconds.get(k, 0.0) + took, costs.get(k, 0.0) + cost
+        for k, took in self.finished.items():
+            if k in self.submitted:
+                add(self.kinds.get(k), took, self.submitted[k])
+        finished_kinds = {self.kinds.get(k) for k in self.finished}
+        for k, fraction in self.progress.items():
+            if k in self.submitted and k in self.started and self.kinds.get(k) not in finished_kinds and fraction > 0:
+                add(self.kinds.get(k), now - self.started[k], self.submitted[k] * fraction)
+        return {kind: seconds[kind] / costs[kind] for kind in seconds if costs[kind] > 0}
+
+    def _loop(self) -> None:
+        if self.starter is not None:
+            self.starter.join()
+        from distributed import Client
+        try:
+            client = Client(self.address, timeout=30)
+        except OSError:
+            return
+        try:
+            client.subscribe_topic(TOPIC, self.handle)
+            shown = 0.0
+            while not self.stopping.wait(0.5):
+                self.workers = len(client.nthreads()) or self.workers
+                if self.submitted and time.monotonic() - shown >= self.interval:
+                    shown = time.monotonic()
+                    end = "\r" if self.tty else "\n"
+                    print(("\033[K" if self.tty else "") + self.line(), end=end, file=sys.stderr, flush=True)
+        finally:
+            client.close()
+
+    def _write_log(self) -> None:
+        wall = (self.last - self.first) if self.first and self.last else 0.0
+        compute = sum(self.finished.values())
+        record = {"fits": len(self.finished), "fit_compute_s": round(compute, 1), "fit_phase_wall_s": round(wall, 1),
+                  "workers": self.workers, "utilisation": round(compute / (wall * self.workers), 3) if wall and self.workers else None,
+                  "build_wall_s": round(time.monotonic() - self.begin, 1)}
+        atomic_write(self.out, (json.dumps(record, indent=1) + "\n").encode())
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60}:{seconds % 60:02d}"

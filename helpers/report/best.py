@@ -1,0 +1,112 @@
+"""The report's section on the search of training settings (notebooks/08_best.ipynb, `make best`).
+
+Interface:
+    record, why = load_search(scale)                  # (the record, None) when current, else (None, why and the command)
+    rows = compare_classes(record, records, entries)  # per class: the reports' number, the stated run's, the searched one
+    classes_table(rows), settings_table(rows)         # Pieces: one row per model class (numbers; chosen settings)
+    search_figure(record)                             # Piece: hold-out score per trial, per class
+    compute_text(record)                              # markdown: compute, budget, what pruning saved
+
+The search is not one of `make report`'s runs: its record is read when it exists and is current,
+and the report says so when it does not. Its numbers answer "how far can this model class go",
+not "did we reproduce the report", so they stay out of the reproduction table.
+"""
+from __future__ import annotations
+
+from ..pipeline import results, space
+from ..pipeline.results import StaleResultsError
+from .embed import figure
+from .facts import n_test
+from .pieces import Piece, tabular
+from .tables import number
+
+RUN = "runs-best/08_best/best"
+
+
+def load_search(scale: str) -> tuple[dict | None, str | None]:
+    """The search's record, or None and a sentence saying why there is none and how to make it."""
+    command = "make best" + (" SCALE=smoke" if scale == "smoke" else "")
+    try:
+        return results.read_results(RUN, scale), None
+    except StaleResultsError as error:
+        if str(error).startswith("no results"):
+            return None, f"the search has not been run in this build (`{command}` runs it)"
+        return None, f"its results are out of date, made from other inputs than the current files (`{command}` brings them up to date)"
+
+
+def _published(entries: list, label: str | None) -> dict | None:
+    """The published test accuracy labelled ``label`` in report/published.yaml."""
+    found = [e for e in entries if e["label"] == label and e["metric"] == "test_acc"]
+    return found[0] if found else None
+
+
+def compare_classes(record: dict, records: dict, entries: list) -> list[dict]:
+    """Per class: {class, published (the entry its ``compare`` names, or None), stated ([mean, std] of
+    that entry's run and variant in this build, or None; its test images), searched ([mean, std], its
+    test images, seeds), chosen (params), monitor, value (the chosen trial's hold-out score)}."""
+    rows = []
+    for name, spec in record["extra"]["classes"].items():
+        published = _published(entries, spec["compare"].get("published"))
+        run, variant = (published["run"], published["variant"]) if published else (None, None)
+        stated = records.get(run, {}).get("summary", {}).get(variant, {}).get("test_acc")
+        rows.append({"class": name, "published": published, "run": run, "variant": variant,
+                     "stated": stated, "stated_n_test": n_test(records[run], variant) if stated else None,
+                     "searched": record["summary"][name]["test_acc"], "seeds": len(record["runs"][name]),
+                     "searched_n_test": n_test(record, name),
+                     "chosen": spec["chosen"], "monitor": spec["monitor"], "value": spec["chosen_value"]})
+    return rows
+
+
+def classes_table(rows: list[dict]) -> Piece:
+    """Per class: the report compared with, its published test accuracy, the workbook's run under its
+    stated settings, the searched setting (mean ± std over its final seeds), and the test images of each."""
+    header = ["model class", "report", "published", "stated settings", "searched", "test images"]
+    body = []
+    for r in rows:
+        body.append([r["class"], r["published"]["report"] if r["published"] else "–",
+                     f"{r['published']['value']:g}" if r["published"] else "–",
+                     number(r["stated"], "test_acc") if r["stated"] else "–",
+                     number(r["searched"], "test_acc"),
+                     f"{r['stated_n_test'] or '–'} / {r['searched_n_test']}"])
+    caption = ("How far each model class goes: test percent correct published by the report, of the workbook's run "
+               "under that report's stated settings, and of the setting searched on the hold-out set (mean ± std over "
+               "its final seeds, none of them used by the search); test images: of the stated run / of the searched one")
+    return tabular(header, body, caption, "best-searched", align="llrrrr")
+
+
+def settings_table(rows: list[dict]) -> Piece:
+    """Per class: the setting its search chose, and that trial's hold-out score."""
+    body = [[r["class"], (f"{100 * r['value']:.2f} %" if r["monitor"].endswith("acc") else f"{r['value']:.4f}"),
+             space.describe(r["chosen"])] for r in rows]
+    caption = ("The settings the searches chose (η: learning rate, γ: classic momentum, T: annealing η0/(1 + t/T) "
+               "per step, none: constant) and the chosen trial's hold-out score: percent correct, or cross-entropy "
+               "for the logistic pairs")
+    return tabular(["model class", "hold-out", "chosen setting"], body, caption, "best-settings", align="lrp{10.4cm}")
+
+
+def search_figure(record: dict) -> Piece:
+    """The searches' trials (figures.search_trials, drawn by notebooks/08_best) as a Piece."""
+    return figure(RUN, "search", "The searches: each trial's hold-out score (accuracy, or cross-entropy for "
+                  "the logistic pairs) in the order the trials were asked; crosses: pruned at a quarter of the "
+                  "epoch cap, at their best score there; ringed: the chosen trial. Each axis shows the better "
+                  "three quarters of the trials")
+
+
+def compute_text(record: dict) -> str:
+    """Markdown: trials, pruning, and the compute pruning saved, counted in epochs trained (the
+    report carries no timings; the notebook and the results file have the seconds)."""
+    extra = record["extra"]
+    classes = extra["classes"]
+    total = {k: sum(c["compute"][k] for c in classes.values())
+             for k in ("trials", "pruned", "diverged", "epochs", "epochs_unpruned")}
+    saved = 1 - total["epochs"] / total["epochs_unpruned"] if total["epochs_unpruned"] else 0.0
+    stopped = [name for name, c in classes.items() if c["stopped"]]
+    return (f"Each class's study ran up to {record['parameters']['trials']} trials (Optuna's TPE sampler, asked in "
+            f"batches of {record['parameters']['batch']}): {total['trials']} trials in all, {total['pruned']} of them "
+            f"pruned and {total['diverged']} diverged. They trained {total['epochs']:,} epochs; run straight to their "
+            f"caps without pruning they would have trained {total['epochs_unpruned']:,}, so pruning "
+            + (f"saved {100 * saved:.0f} %" if saved >= 0 else f"cost {-100 * saved:.0f} % more than it saved")
+            + f" (the rung epochs a surviving trial trains again are counted). The parameter file "
+            f"allows {extra['budget_minutes']:g} minutes for the searches and the final runs"
+            + (f"; the budget stopped the search of {', '.join(stopped)} before its last trials." if stopped else
+               ", and no search was stopped by it."))

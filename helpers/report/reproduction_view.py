@@ -1,0 +1,170 @@
+"""The reproduction as the report shows it: the rows report.reproduction judged, drawn, tabulated and told.
+
+Interface:
+    reproduction_rows(rows)           # what figures.reproduction_chart draws: one dict per published number
+    reproduction_figure(rows)         # Piece: the chart, saved as figures/report/reproduction.pdf|png
+    table, gaps = reproduction_table(rows)   # Piece: published beside ours, by report; the numbers beyond noise
+    gap_notes(rows)                   # markdown: each number beyond noise, what was measured and tried
+    hypotheses_text(rows)             # markdown: each inferred setting across the rows it concerns
+    gradcheck_verdict(checked, eps)   # one sentence per report on its published gradient check
+    VERDICT_WORDS
+
+``rows``: reproduction.compare_all's Rows. One judgement, drawn and tabulated as it was made.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from .. import figures
+from ..pipeline.settings import output_root
+from .embed import figure
+from .pieces import Piece, escape, tabular
+from .reproduction import hypotheses, summary_line
+from .tables import METRICS, decimals
+
+VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "inconsistent": "inconsistent", "open": "open"}
+_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "inconsistent in the report": "inconsistent",
+                 "open": "open"}
+
+
+def _measured(rows) -> list[dict]:
+    """Rows judged by report.reproduction (its ``Row``s), as the figure and the table read them."""
+    measured = []
+    for row in rows:
+        kind = _VERDICT_KEYS[row.verdict]
+        measured.append({"entry": row.entry, "ours": tuple(row.ours), "diff": row.diff, "noise": row.noise,
+                         "gap": kind != "noise", "verdict": kind,
+                         "ablation": {"ours": tuple(row.ablation["ours"])} if row.ablation else None})
+    return measured
+
+
+def _group(entry: dict) -> str:
+    return entry.get("report") or f"SPEC {entry['spec']}"
+
+
+def _plus_minus(mean: float, std: float, digits: int) -> str:
+    return f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if std else "")
+
+
+def reproduction_rows(rows) -> list[dict]:
+    """What figures.reproduction_chart draws: one dict per published number (entries' order,
+    numbered), from the rows report.reproduction judged."""
+    drawn = []
+    for i, m in enumerate(_measured(rows), 1):
+        entry = m["entry"]
+        drawn.append({"group": _group(entry), "label": f"{i}. {entry['label']} · {METRICS[entry['metric']]}",
+                      "published": float(entry["value"]), "mean": m["ours"][0], "std": m["ours"][1],
+                      "noise": m["noise"], "digits": decimals(entry["metric"]),
+                      "provenance": entry.get("provenance", "stated"), "verdict": m["verdict"],
+                      "ablation": {"mean": m["ablation"]["ours"][0], "std": m["ablation"]["ours"][1]}
+                      if m["ablation"] else None})
+    return drawn
+
+
+def reproduction_figure(rows, name: str = "reproduction") -> Piece:
+    """The reproduction at a glance (figures.reproduction_chart) of the rows report.reproduction
+    judged, saved as figures/report/<name>.pdf|png."""
+    ax = figures.reproduction_chart(reproduction_rows(rows))
+    figures.save(ax.figure, output_root() / "figures" / "report" / name)
+    plt.close(ax.figure)
+    return figure("report", name, f"The reproduction at a glance: {summary_line(rows)} Each row: the "
+                  "workbook's mean ± std over seeds, placed by its distance from the published number in noise bands "
+                  "(grey: within noise); colour: the verdict; marker: how the setting was fixed; hollow diamond: the "
+                  "measured inferred ablation. The numbers are in the table below.")
+
+
+def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
+    """The published numbers beside ours, grouped by report (numbered in the entries' order);
+    returns (table, [(row number, entry) for each number beyond noise under its stated settings],
+    in number order). ``rows``: as reproduction_figure."""
+    measured = _measured(rows)
+    rows, gaps, group = [], [], None
+    any_ablation = any(m["ablation"] for m in measured)
+    order = {g: k for k, g in enumerate(dict.fromkeys(_group(m["entry"]) for m in measured))}
+    numbered = sorted(enumerate(measured, 1), key=lambda im: order[_group(im[1]["entry"])])   # by report, as the figure
+    for i, m in numbered:
+        entry = m["entry"]
+        if _group(entry) != group:
+            group = _group(entry)
+            rows.append(group)
+        digits = decimals(entry["metric"])
+        if m["gap"]:
+            gaps.append((i, entry))
+        row = [str(i), entry["label"], METRICS[entry["metric"]], entry.get("provenance", "stated"),
+               f"{float(entry['value']):.{digits}f}", _plus_minus(*m["ours"], digits),
+               f"{m['diff']:+.{digits}f}", f"{m['noise']:.{digits}f}",
+               Piece(escape(VERDICT_WORDS[m["verdict"]]), f'<span class="verdict {m["verdict"]}">{VERDICT_WORDS[m["verdict"]]}</span>')]
+        if any_ablation:
+            row.append(_plus_minus(*m["ablation"]["ours"], digits) if m["ablation"] else "")
+        rows.append(row)
+    header = ["#", "setting", "metric", "basis", "published", "workbook", "diff", "noise", "verdict"] + \
+             (["inferred"] if any_ablation else [])
+    table = tabular(header, rows, "Published numbers (SPEC.md) beside this build's, grouped by report; basis: how "
+                    "the setting was fixed (stated by the report, or a named default where it is silent); workbook: "
+                    "mean ± std over seeds under those settings; inconsistent: in the report itself, as the gap notes "
+                    "measure" + ("; inferred: the measured inferred ablation"
+                                                                    if any_ablation else ""),
+                    "reproduction", align="rp{2.8cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
+                    tabcolsep="3pt")
+    return table, sorted(gaps, key=lambda gap: gap[0])
+
+
+def gradcheck_verdict(checked: list[dict], eps: float) -> str:
+    """One sentence per report: which of its published entries pass its own bound."""
+    sentences = []
+    for report_name in dict.fromkeys(r["report"] for r in checked):
+        mine = [r for r in checked if r["report"] == report_name]
+        broken = [r["entry"] for r in mine if not r["passes"]]
+        signs = sum(not r["same_sign"] for r in mine)
+        wrong = [r for r in mine if "printed" in r and not r["printed_matches"]]
+        s = (f"{report_name}: {len(mine) - len(broken)} of {len(mine)} entries pass the bound ε² = {eps ** 2:.0e}"
+             + (f"; {', '.join(broken)} break it" if broken else "") + (f", {signs} with opposite signs" if signs else ""))
+        for r in wrong:
+            s += (f"; the printed difference for {r['entry']} ({r['printed']:.2e}) contradicts its own values, "
+                  f"which differ by {r['diff']:.2e}")
+        sentences.append(s + ".")
+    return " ".join(sentences) + " This build's differences are in the table above it."
+
+
+def gap_notes(rows) -> str:
+    """Markdown, one bullet per published number beyond noise under its stated settings: the
+    measured ablation and what it showed, or "open gap: not explained" and what was tried."""
+    bullets = []
+    for i, row in enumerate(rows, 1):
+        if row.verdict == "within noise":
+            continue
+        e, digits = row.entry, decimals(row.entry["metric"])
+        unit = "%" if e["metric"].endswith("acc") else ""
+        text = (f"- **{i}. {e['report']}, {e['label']}** ({METRICS[e['metric']]}): published {float(e['value']):.{digits}f}{unit}, "
+                f"ours {row.ours[0]:.{digits}f}{unit} under the {'stated settings' if e['provenance'] == 'stated' else 'stated settings and named defaults'}")
+        if row.ablation:
+            a = row.ablation
+            text += (f"; the inferred ablation *{e['ablation']}* gives {a['ours'][0]:.{digits}f}{unit}, "
+                     + ("within noise of the published number: explained by that setting (inferred, not stated)."
+                        if a["within"] else f"still {abs(a['diff']):.{digits}f} away: **open gap: not explained** (tried: {e['ablation']}).")
+                     )
+        elif row.verdict != "inconsistent in the report":
+            text += "; **open gap: not explained** (no ablation run)."
+        if row.evidence:
+            text += (f"; **inconsistent in the report**: {row.evidence}." if row.verdict == "inconsistent in the report"
+                     else f"; its stated rule checked against the build: {row.evidence}.")
+        if e.get("note"):
+            text += f" {e['note']}"
+        bullets.append(text)
+    text = "The numbers beyond noise under the stated settings:\n\n" + "\n".join(bullets) if bullets else \
+        "Every published number is reproduced within noise under the stated settings and named defaults."
+    tested = hypotheses_text(rows)
+    return text + ("\n\n" + tested if tested else "")
+
+
+def hypotheses_text(rows) -> str:
+    """Markdown, one bullet per inferred setting (reproduction.hypotheses): the rows it was applied
+    to unchanged, the row its value was chosen on (if any) and how many other rows it brings within noise."""
+    bullets = []
+    for h in hypotheses(rows):
+        numbers = ", ".join(map(str, h["rows"]))
+        chosen = (f"its value was chosen on “{h['chosen_on']}”; of the other {len(h['rows']) - 1} rows it brings "
+                  f"{h['others_within']} within noise" if h["chosen_on"] else
+                  f"no row is named as the one its value was chosen on; it brings {h['others_within']} of them within noise")
+        bullets.append(f"- *{h['hypothesis']}*: applied unchanged to row{'s' if len(h['rows']) > 1 else ''} {numbers}; {chosen}.")
+    return "Each inferred setting across the rows it concerns:\n\n" + "\n".join(bullets) if bullets else ""
