@@ -16,8 +16,7 @@ learning rate and the weight norm ‖W‖ = sqrt(Σ W²) (weights only; biases t
 metrics. A single ``np.random.default_rng(seed)`` drives initialisation and batch order,
 so a run is reproducible bit for bit from its config.
 
-Divergence is loud: a non-finite batch loss, parameter or recorded metric raises
-``DivergenceError`` at once (no NaN reaches the history, ``final`` or a results file).
+A non-finite batch loss, parameter or recorded metric raises ``DivergenceError`` at once.
 The pipeline runs every fit with BLAS on one thread (helpers.pipeline.engine): OpenBLAS
 threads fighting over 128-row products made the MLP epoch 1.5-40x slower, and the summation
 order inside a product depends on the thread count. ``fit`` prints nothing: progress is
@@ -30,9 +29,6 @@ pass that the step of epoch e+1 computes anyway on the same weights and the same
 (``Network.loss(metrics=...)``: the same operations as ``evaluate``, bit for bit), and
 only the last epoch's is evaluated separately; ``final`` is read from the history row of
 the returned epoch, which measured exactly those weights, instead of evaluating them again.
-A mini-batch run cannot reuse a training pass (each batch sees different weights), and its
-evaluation is bounded below by the input-layer product over every evaluated image
-(tests/test_fit_eval.py reproduces the previous implementation's numbers).
 """
 from __future__ import annotations
 

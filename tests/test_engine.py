@@ -67,8 +67,17 @@ def test_a_change_to_the_training_code_misses_the_cache(cache, serial, tmp_path,
     assert stats["computed"] == 1
 
 
-def test_touching_plots_or_a_notebook_reruns_no_fit():
-    assert not {p.name for p in provenance.COURSE_CODE} & {"plots.py", "report.py", "experiment.py", "engine.py"}
+def test_the_fit_key_digests_the_course_package_and_nothing_of_the_machinery():
+    helpers_dir = Path(provenance.__file__).resolve().parents[1]
+    assert {p.parent for p in provenance.COURSE_CODE} == {helpers_dir}          # no pipeline, figures or report file
+    assert {"train.py", "models.py", "losses.py", "optim.py", "data.py", "config.py"} <= {p.name for p in provenance.COURSE_CODE}
+
+
+def test_a_notebook_run_is_keyed_by_what_shapes_its_outputs_not_by_progress_or_fetching():
+    run_code = {p.relative_to(Path(provenance.__file__).resolve().parents[1]).as_posix() for p in provenance.RUN_CODE}
+    assert {"train.py", "figures/lines.py", "pipeline/experiment.py", "pipeline/results.py"} <= run_code
+    assert not run_code & {"pipeline/progress.py", "pipeline/monitor.py", "pipeline/cluster.py", "pipeline/fetch.py",
+                           "pipeline/bench.py", "report/build.py"}
 
 
 def test_a_damaged_cache_entry_is_recomputed_never_used(cache, serial):

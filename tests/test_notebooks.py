@@ -26,7 +26,7 @@ def test_papermill_parameters_match_the_validation(stem):
     assert set(inspected) == set(params.SPECS[stem])
     namespace = {name: eval(p["default"]) for name, p in inspected.items()}  # noqa: S307 (our own file)
     assert params.parameters(namespace, stem)["run"] == namespace["run"] == settings.INTERACTIVE
-    assert runfiles.defaults(stem) == namespace, "helpers.runs reads the same defaults as papermill"
+    assert runfiles.defaults(stem) == namespace, "helpers.pipeline.runfiles reads the same defaults as papermill"
 
 
 @pytest.mark.parametrize("stem", STEMS)

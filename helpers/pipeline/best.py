@@ -133,7 +133,7 @@ def setup_table(classes: dict) -> str:
 
 
 def trial_panels(classes: dict, outcomes: dict) -> dict:
-    """What plots.search_trials draws: per class its trials, monitored metric and chosen trial."""
+    """What figures.search_trials draws: per class its trials, monitored metric and chosen trial."""
     return {name: {"trials": trials.trials_table(outcomes[name].study), "monitor": setup.base.monitor,
                    "chosen_trial": outcomes[name].best.number} for name, setup in classes.items()}
 

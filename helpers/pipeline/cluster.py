@@ -4,8 +4,8 @@ Interface:
     client()                        # this process's Dask client (made on first use, checked alive)
     workers_wanted()                # $WORKBOOK_WORKERS checked (a positive integer), else the cores
     start_local_cluster(port=0)     # worker processes x 1 thread, BLAS on one thread
-    python -m helpers.cluster -- CMD...   # run CMD with a cluster shared through DASK_SCHEDULER_ADDRESS
-    python -m helpers.cluster serve       # (internal) a cluster living as long as its parent's pipe
+    python -m helpers.pipeline.cluster -- CMD...   # run CMD with a cluster shared through DASK_SCHEDULER_ADDRESS
+    python -m helpers.pipeline.cluster serve       # (internal) a cluster living as long as its parent's pipe
 
 Which client: this process's default client if any; else the scheduler at
 ``$DASK_SCHEDULER_ADDRESS`` (Dask's convention: a cluster, or the one `make` starts for a build);
@@ -86,7 +86,7 @@ class _Served:
         self.log = log_path
         with open(log_path, "ab") as log:   # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "helpers.cluster", "serve", str(workers)], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "helpers.pipeline.cluster", "serve", str(workers)], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=log, start_new_session=True, text=True,
                 env={**os.environ, **ONE_BLAS_THREAD})
         line = _readline(self.process.stdout, timeout=120)
@@ -176,7 +176,7 @@ def serve(workers: int) -> int:
 # --- one cluster for a whole build ------------------------------------------------------------
 
 def main(argv=None) -> int:
-    """``python -m helpers.cluster -- CMD ...``: run CMD with $DASK_SCHEDULER_ADDRESS pointing at a
+    """``python -m helpers.pipeline.cluster -- CMD ...``: run CMD with $DASK_SCHEDULER_ADDRESS pointing at a
     local cluster started for it (or the one already set), show the build's progress
     (monitor.BuildMonitor), and stop the cluster afterwards."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        print("usage: python -m helpers.cluster -- COMMAND [ARGS...]", file=sys.stderr)
+        print("usage: python -m helpers.pipeline.cluster -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
     if settings.serial():
         return subprocess.call(argv)

@@ -2,7 +2,7 @@
 
 Interface: ``provision(dataset, source_dir=None, log=print) -> dict[name, Path]`` makes
 the four files present and verified; ``read_verified(dataset, name) -> bytes`` returns
-one cached file's content after checking its sha256. ``python -m helpers.fetch`` is the
+one cached file's content after checking its sha256. ``python -m helpers.pipeline.fetch`` is the
 command-line face (``make data``).
 
 Cache: ``$MNIST_DATA_DIR/<dataset>/<name>`` (default ``data/`` in the repository),
@@ -208,13 +208,13 @@ def provision(dataset: str = "mnist", source_dir: Path | None = None, log=print)
         f"Could not obtain {dataset} files {missing} for {_cache_named(target)}. Tried, in order:\n" + "\n".join(tried) +
         f"\nTo provide them by hand, copy the four official files ({', '.join(FILES)}, "
         f"raw or .gz) into a folder and run\n  make data FROM=/that/folder\n"
-        f"(or `python -m helpers.fetch --dataset {dataset} --from /that/folder`). "
+        f"(or `python -m helpers.pipeline.fetch --dataset {dataset} --from /that/folder`). "
         f"They are checked against the official sha256 digests in helpers/mnist.py." +
         ("\nOn Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist" if dataset in DEBIAN_DIRS else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.fetch", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline.fetch", description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="mnist", choices=sorted(DIGESTS))
     parser.add_argument("--from", dest="source_dir", type=Path, default=None,
                         help="folder holding the four IDX files (raw or .gz), tried first")

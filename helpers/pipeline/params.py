@@ -136,7 +136,7 @@ def parameters(namespace: dict, notebook: str) -> dict:
 
 def _check_search(values: dict, notebook: str) -> None:
     """08_best: a positive budget, trials and batch, a rung fraction in [0, 1), each class's base a
-    valid Config and its space a valid search space (search.Space's messages, naming the class)."""
+    valid Config and its space a valid search space (space.Space's messages, naming the class)."""
     from .space import Space
     for name, low in (("budget_minutes", 0), ("trials", 1), ("batch", 1)):
         if not values[name] >= low or (low == 0 and not values[name] > 0):

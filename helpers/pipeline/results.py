@@ -87,7 +87,7 @@ def start_run(P) -> None:
 
 
 def figure_path(P: dict, name: str) -> Path:
-    """Where to save figure ``name`` (plots.save adds .pdf and .png); it joins figures/<run>/
+    """Where to save figure ``name`` (figures.save adds .pdf and .png); it joins figures/<run>/
     when write_results succeeds."""
     return _staging(P) / name
 
