@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config_rules import MONITORS, MODELS, RESTORES, check  # noqa: F401 (the choices, for callers)
+from .config_rules import check
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,14 @@ def check_dataset(dataset: str) -> str:
     return dataset
 
 
+def data_dir_setting() -> str | None:
+    """``$MNIST_DATA_DIR`` as set (None when unset): the one place it is read."""
+    return os.environ.get("MNIST_DATA_DIR") or None
+
+
 def data_dir() -> Path:
     """Root of the data folder: ``$MNIST_DATA_DIR`` or ``<repo>/data``."""
-    env = os.environ.get("MNIST_DATA_DIR")
+    env = data_dir_setting()
     return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import os
 import pickle
 import struct
 import subprocess
@@ -37,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..mnist import (UBYTE, DIGESTS, FILES, ChecksumError, check_dataset, data_dir, decompress,  # noqa: F401
+from ..mnist import (UBYTE, DIGESTS, FILES, ChecksumError, check_dataset, data_dir, data_dir_setting, decompress,  # noqa: F401
                      read_verified, sha256, verify)
 from .files import atomic_write
 
@@ -174,7 +173,7 @@ def _cached_ok(dataset: str, name: str, log) -> bool:
 
 def _cache_named(target: Path) -> str:
     """The cache folder, and where its name came from when that is $MNIST_DATA_DIR (a typo there shows)."""
-    env = os.environ.get("MNIST_DATA_DIR")
+    env = data_dir_setting()
     if env is None:
         return f"the cache {target}"
     missing = "" if Path(env).is_dir() else f": no folder {env} exists (a typo?); unset MNIST_DATA_DIR to use data/"

@@ -12,7 +12,7 @@ Environment (read when asked, so a test or a build may set them):
     WORKBOOK_STUDY_STORAGE    study_storage(scale): the search's Optuna storage
     WORKBOOK_BUILD_LOG        build_log(): where the build's fit phase is recorded
     DASK_SCHEDULER_ADDRESS    scheduler_address(): a cluster to use (None: start a local one)
-    MNIST_DATA_DIR            read by the course package (helpers.mnist.data_dir), where the data is
+    MNIST_DATA_DIR            where the data is: read by the course package (helpers.mnist.data_dir_setting)
 """
 from __future__ import annotations
 
