@@ -151,7 +151,7 @@ run_scale    = $(if $(filter $(SMOKE)%,$@),smoke,full)
 $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(word 2,$$(subst /, ,$$*)).digest \
                               $(OUT)build/stamps/helpers.digest $$(if $$(filter $$*,$$(RERUN)),FORCE) | $(STAMP) data
 	@mkdir -p $(@D)
-	@test -s $< || $(PY) -m helpers.pipeline.resolve params notebooks/$*.yaml --scale $(run_scale) --out $<
+	@test -s $< || { echo "notebooks: $* cannot run: $$(cat $(<:.json=.error) 2>/dev/null || echo 'it was not resolved (rerun make)')" >&2; exit 1; }
 	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
 	@rm -f $@.*.part; start=$$(date +%s); part=$@.$$$$.part; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
 	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $$part -f $< > $@.log 2>&1 \

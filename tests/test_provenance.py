@@ -33,10 +33,17 @@ def workbook(tmp_path, monkeypatch):
 
 
 def pipeline_parameters(path, scale="smoke") -> Parameters:
-    """What the notebook's parameters() gives a pipeline run of ``path``."""
-    values = resolve.effective(path, scale)
-    notebook = names.notebook_of(values["run"])
-    return Parameters(values, notebook, provenance.inputs(values, notebook))
+    """What the notebook's parameters() gives a pipeline run of ``path``: the build's stamps step
+    resolves it (as `make` does first), papermill injects the resolved values."""
+    root = Path(os.environ["WORKBOOK_OUTPUT"])
+    resolve.write_stamps([Path(path)], scale, root / "build")
+    resolved = resolve.load_resolved(names.run_id(path), root)
+    return experiment.parameters(dict(resolved["parameters"]), resolved["notebook"])
+
+
+def restamp(path, scale="smoke"):
+    """The stamps step `make` runs before anything else: the run resolved again from its files."""
+    resolve.write_stamps([Path(path)], scale, Path(os.environ["WORKBOOK_OUTPUT"]) / "build")
 
 
 def fake_run(P, figure=b"%PDF figure", summary=None):
@@ -102,15 +109,29 @@ def test_a_smoke_record_never_reaches_a_full_scale_report(workbook):
         results.read_results(P["run"], "full", root)
 
 
-@pytest.mark.parametrize("change, words", [
-    (lambda nb: (nb / "runs/04_momentum/lim_chen.yaml").write_text("seeds: [5]\n"), "effective parameters"),
-    (lambda nb: _edit_first_markdown(nb / "04_momentum.ipynb"), "notebook's cells"),
-])
-def test_a_changed_input_makes_the_record_stale(workbook, change, words):
+CHANGES = [(lambda nb: (nb / "runs/04_momentum/lim_chen.yaml").write_text("seeds: [5]\n"), "effective parameters",
+            "its parameter file changed since the build resolved it"),
+           (lambda nb: _edit_first_markdown(nb / "04_momentum.ipynb"), "notebook's cells",
+            "its notebook's cells changed since the build resolved it")]
+
+
+@pytest.mark.parametrize("change, words, _", CHANGES)
+def test_a_changed_input_makes_the_record_stale(workbook, change, words, _):
     P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
     fake_run(P)
     change(workbook)
+    restamp(workbook / "runs/04_momentum/lim_chen.yaml")      # the next `make` resolves the run again
     with pytest.raises(results.StaleResultsError, match=words):
+        results.read_results(P["run"], "smoke")
+
+
+@pytest.mark.parametrize("change, _, words", CHANGES)
+def test_a_reader_between_two_builds_is_told_the_run_must_be_resolved_again(workbook, change, _, words):
+    """07_across_runs opened in Jupyter after a file was edited, before the next `make`."""
+    P = pipeline_parameters(workbook / "runs/04_momentum/lim_chen.yaml")
+    fake_run(P)
+    change(workbook)
+    with pytest.raises(results.StaleResultsError, match=rf"{words}; rebuild it: `make rerun RUN=runs/04_momentum/lim_chen SCALE=smoke`"):
         results.read_results(P["run"], "smoke")
 
 

@@ -27,7 +27,9 @@ from .fits import (FINAL_METRICS, penalty_variant_name, penalty_variants, run_se
                    run_variants, summarise)
 from .params import Parameters, base_config, scaled  # noqa: F401
 from .params import parameters as _validate
+from .names import ParameterFileError
 from .published import published
+from .resolve import load_resolved
 from .results import figure_path, read_results, start_run  # noqa: F401
 from .results import write_results as _write_results
 from .runfiles import read
@@ -37,12 +39,32 @@ from .tables import fmt, published_bullets, table  # noqa: F401
 
 
 def parameters(namespace: dict, notebook: str) -> Parameters:
-    """The notebook's validated parameters, with the digests of its inputs taken now and the time
-    the run started; figures a previous, failed run of the same name left in staging are discarded."""
-    values = _validate(namespace, notebook)
-    P = Parameters(values, notebook, provenance.inputs(values, notebook))
+    """The notebook's parameters, with the digests of its inputs and the time the run started; figures
+    a previous, failed run of the same name left in staging are discarded.
+
+    A pipeline run takes them as the build's stamps step resolved and validated them (resolve.py):
+    papermill injected exactly those values, which is checked, not validated again. A Jupyter
+    session (run "interactive") validates what its parameters cell says."""
+    if settings.in_pipeline() and namespace.get("run", INTERACTIVE) != INTERACTIVE:
+        P = _resolved(namespace, notebook)
+    else:
+        values = _validate(namespace, notebook)
+        P = Parameters(values, notebook, provenance.inputs(values, notebook))
     start_run(P)
     return P
+
+
+def _resolved(namespace: dict, notebook: str) -> Parameters:
+    try:
+        resolved = load_resolved(namespace["run"], settings.output_root())
+    except ParameterFileError as error:
+        raise ValueError(f"{notebook}: {error}") from None
+    given = {k: namespace.get(k) for k in resolved["parameters"]}
+    if resolved["notebook"] != notebook or given != resolved["parameters"]:
+        differ = sorted(k for k in given if given[k] != resolved["parameters"][k]) or ["notebook"]
+        raise ValueError(f"{notebook}: the parameters {differ} are not those the build resolved for run "
+                         f"{namespace['run']!r}: run it through make (`make rerun RUN={namespace['run']}`)")
+    return Parameters(resolved["parameters"], notebook, resolved["inputs"])
 
 
 def fit_variants(P, variants: dict | None = None) -> tuple[dict, dict]:

@@ -1,10 +1,13 @@
-"""Resolving a run: its notebook's defaults + its parameter file + its scale, validated once.
+"""Resolving a run: its notebook's defaults + its parameter file + its scale, validated once, in
+the Makefile's stamps step; everything after it reads what that step wrote.
 
 Interface:
     effective(path, scale)     # the parameters a run of ``path`` executes with (validated)
-    write_stamps(files, scale, out)   # what make compares: params/<run>.json, stamps/*.digest, stamps/runs.list
+    write_stamps(files, scale, out)   # what make compares: params/<run>.json, stamps/*.digest, stamps/runs.list,
+                                      # and resolved/<run>.json: {run, scale, notebook, parameters, inputs}
+    load_resolved(run, root)   # that record of the build under ``root``: the notebook (experiment.parameters)
+                               # and the results check (results.read_results) consume it, never the YAML
     python -m helpers.pipeline.resolve stamps --scale S --out BUILD FILES...  (the Makefile's step)
-    python -m helpers.pipeline.resolve params FILE --scale S --out OUT.json
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from ..config import Config
 from .files import write_if_changed
 from .names import ParameterFileError, check_layout, notebook_of, notebook_path, notebooks, run_id, shown
 from .params import parameters
-from .provenance import RUN_CODE, code_digest, notebook_digest
+from .provenance import RUN_CODE, code_digest, inputs, notebook_digest
 from .runfiles import defaults, merge, read
 from .specs import SPECS
 
@@ -52,10 +55,11 @@ def _refuse_configuration_fields(given: dict, notebook: str, path) -> None:
 
 
 def write_stamps(files, scale: str, out: Path) -> None:
-    """params/<run>.json per file, stamps/<notebook>.digest per notebook, stamps/helpers.digest and
-    stamps/runs.list (the set of runs: adding or removing a file changes it, so the report is rebuilt);
-    each rewritten only when its content changes. A file that fails validation loses its
-    params file (its run then fails with the message) and the others go on."""
+    """params/<run>.json (papermill's parameters) and resolved/<run>.json per file, stamps/<notebook>.digest
+    per notebook, stamps/helpers.digest and stamps/runs.list (the set of runs: adding or removing a file
+    changes it, so the report is rebuilt); each rewritten only when its content changes. A file that
+    fails validation loses both and gets params/<run>.error, the message its run fails with; the
+    others go on. ``out``: the build folder (<root>/build)."""
     for name in notebooks():
         write_if_changed(out / "stamps" / f"{name}.digest", notebook_digest(notebook_path(name)) + "\n")
     write_if_changed(out / "stamps" / "helpers.digest", code_digest(RUN_CODE) + "\n")
@@ -67,22 +71,45 @@ def write_stamps(files, scale: str, out: Path) -> None:
             continue
     write_if_changed(out / "stamps" / "runs.list", "".join(f"{name}\n" for name in sorted(names.values())))
     for path, name in names.items():
-        target = out / "params" / f"{name}.json"
+        target, error = out / "params" / f"{name}.json", out / "params" / f"{name}.error"
+        resolved = resolved_file(out.parent, name)
         try:
             values = effective(path, scale)
-        except ParameterFileError:
+        except ParameterFileError as problem:   # its run fails with this message; the others go on
             target.unlink(missing_ok=True)
+            resolved.unlink(missing_ok=True)
+            write_if_changed(error, f"{problem}\n")
             continue
+        error.unlink(missing_ok=True)
+        notebook = notebook_of(name)
+        record = {"run": name, "scale": scale, "notebook": notebook, "parameters": values,
+                  "inputs": inputs(values, notebook)}
         write_if_changed(target, json.dumps(values, indent=1, ensure_ascii=False) + "\n")
+        write_if_changed(resolved, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+
+
+def resolved_file(root: Path, run: str) -> Path:
+    """Where the stamps step of the build under ``root`` (the repository, build/smoke/) resolves ``run``."""
+    return Path(root) / "build" / "resolved" / f"{run}.json"
+
+
+def load_resolved(run: str, root: Path) -> dict:
+    """The run as the stamps step of the build under ``root`` resolved it; ParameterFileError naming why
+    there is none (its parameter file's problem, or no build yet) and how to make it."""
+    path = resolved_file(root, run)
+    error = Path(root) / "build" / "params" / f"{run}.error"
+    if error.exists():
+        raise ParameterFileError(error.read_text(encoding="utf-8").strip())
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterFileError(f"run {run!r} has not been resolved in {root} (no {path.name} in {path.parent}): "
+                                 "`make` resolves every run before it runs one") from None
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline.resolve", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    params = sub.add_parser("params", help="write a run's effective parameters (JSON, for papermill -f)")
-    params.add_argument("file")
-    params.add_argument("--scale", choices=("full", "smoke"), required=True)
-    params.add_argument("--out", required=True)
     stamps = sub.add_parser("stamps", help="write every run's parameters and the code digests make compares")
     stamps.add_argument("--scale", choices=("full", "smoke"), required=True)
     stamps.add_argument("--out", required=True, help="the build folder: writes params/<run>.json, stamps/*.digest")
@@ -90,16 +117,9 @@ def main(argv=None) -> int:
     stamps.add_argument("files", nargs="*")
     args = parser.parse_args(argv)
     try:
-        if args.command == "stamps":
-            write_stamps(args.files, args.scale, Path(args.out))
-            problems = check_layout(args.runs_dir) if args.runs_dir else []
-            for problem in problems:
-                print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
-        elif args.command == "params":
-            values = effective(args.file, args.scale)
-            write_if_changed(Path(args.out), json.dumps(values, indent=1, ensure_ascii=False) + "\n")
-            print(f"runs: {args.out} written; the run itself did not start (rerun make)", file=sys.stderr)
-            return 1
+        write_stamps(args.files, args.scale, Path(args.out))
+        for problem in check_layout(args.runs_dir) if args.runs_dir else []:
+            print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
     except ParameterFileError as error:
         print(f"runs: {error}", file=sys.stderr)
         return 1

@@ -4,7 +4,7 @@ Interface:
     figure_path(P, "curves")             # where a notebook saves a figure (staged until the run succeeds)
     write_results(P, summary, runs, started, extra=None, sources=())   # figures + results, atomically
     read_results(run, scale)             # a pipeline run's record, refused unless made from the current files
-    expected(run, scale)                 # what that record must hold: the inputs of the run as resolved now
+    expected(run, scale, root)           # what that record must hold: the inputs the build's stamps step resolved
     results_file(run, root=None)
 
 Where: the pipeline (the Makefile) sets ``$WORKBOOK_OUTPUT`` (the repository at full scale,
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from . import provenance
 from .files import atomic_write
-from .names import no_such_run, notebook_of, parameter_file, run_id
-from .resolve import effective
+from . import resolve
+from .names import no_such_run, notebook_path, parameter_file, run_id
 from .settings import INTERACTIVE, in_pipeline, output_root, pipeline_root
 
 
@@ -170,9 +170,9 @@ def read_results(run: str, scale: str = "full", root: Path | None = None) -> dic
     record = _parse(content, run, path, fix)
     recorded = record.get("provenance") or {}
     try:
-        wanted = expected(run, scale)
+        wanted = expected(run, scale, root)
     except ValueError as error:
-        raise StaleResultsError(f"run {run!r}: {error}") from None
+        raise StaleResultsError(f"run {run!r}: {error}; {fix}") from None
     changed = provenance.mismatches(recorded, wanted)
     if changed:
         what = ", ".join(WHAT.get(c, c) for c in changed)
@@ -191,14 +191,30 @@ def read_results(run: str, scale: str = "full", root: Path | None = None) -> dic
     return record
 
 
-def expected(run: str, scale: str) -> dict:
-    """What a pipeline run's record must hold to count as made from the current files.
+def expected(run: str, scale: str, root: Path) -> dict:
+    """What a pipeline run's record must hold to count as made from the current files: the inputs
+    the build's stamps step resolved for it (resolve.load_resolved), at ``scale``.
 
-    Not the parameter file's bytes (the record keeps them): a comment edited there changes
-    nothing that runs, and make, which compares the effective parameters, reruns nothing."""
-    wanted = provenance.inputs(effective(parameter_file(run), scale), notebook_of(run))
+    The parameter file's bytes are recorded, not compared (a comment edited there changes nothing
+    that runs). Files changed since that step (a Jupyter reader between two builds) are refused:
+    the run must be resolved again (``changed_since``)."""
+    resolved = resolve.load_resolved(run, root)
+    wanted = {**resolved["inputs"], "scale": scale}
+    changed = changed_since(resolved)
+    if changed:
+        raise ValueError(f"{' and '.join(changed)} changed since the build resolved it")
     del wanted["parameter_file"]
     return wanted
+
+
+def changed_since(resolved: dict) -> list[str]:
+    """Which of a resolved run's input files differ now: its parameter file, its notebook's cells, the
+    code its outputs depend on (digests of files: no parameter file is read or validated)."""
+    inputs, path = resolved["inputs"], parameter_file(resolved["run"])
+    now = {"parameter_file": provenance.file_sha256(path) if path.exists() else None,
+           "notebook": provenance.notebook_digest(notebook_path(resolved["notebook"])),
+           "helpers": provenance.code_digest(provenance.RUN_CODE)}
+    return [WHAT[key] for key, digest in now.items() if inputs.get(key) != digest]
 
 
 def _parse(content: bytes, run: str, path: Path, fix: str) -> dict:
