@@ -22,7 +22,7 @@ import numpy as np
 
 from ..config import Config
 from ..train import Result, load_splits  # noqa: F401 (what notebooks use)
-from . import provenance
+from . import params, provenance
 from .fits import (FINAL_METRICS, penalty_variant_name, penalty_variants, run_selection, run_sweep,  # noqa: F401
                    run_variants, summarise)
 from .params import Parameters, base_config, scaled  # noqa: F401
@@ -59,7 +59,8 @@ def _resolved(namespace: dict, notebook: str) -> Parameters:
         resolved = load_resolved(namespace["run"], settings.output_root())
     except ParameterFileError as error:
         raise ValueError(f"{notebook}: {error}") from None
-    given = {k: namespace.get(k) for k in resolved["parameters"]}
+    cast = params.cast(namespace, notebook)   # papermill's YAML reads 1e-05 as text: the one cast, not a validation
+    given = {k: cast.get(k) for k in resolved["parameters"]}
     if resolved["notebook"] != notebook or given != resolved["parameters"]:
         differ = sorted(k for k in given if given[k] != resolved["parameters"][k]) or ["notebook"]
         raise ValueError(f"{notebook}: the parameters {differ} are not those the build resolved for run "

@@ -39,6 +39,11 @@ def _cast_kind(kind, value):
         return _config_numbers(value)
     if kind in ("variants", "variants?") and isinstance(value, dict):
         return {name: _config_numbers(fields) for name, fields in value.items()}
+    if kind == "selection" and isinstance(value, dict) and isinstance(value.get("lambdas"), list):   # λ, or λ sets
+        lambdas = value["lambdas"]
+        sets = lambdas and all(isinstance(v, list) for v in lambdas)
+        return {**value, "lambdas": [_cast_kind("list[float]", v) for v in lambdas] if sets
+                else _cast_kind("list[float]", lambdas)}
     if kind == "classes" and isinstance(value, dict):   # a search space's number ranges: [log|float, low, high]
         return {name: {**spec, "space": {field: [entry[0], *map(number_from_text, entry[1:])] if isinstance(entry, list)
                                          and entry and entry[0] in ("log", "float") else entry
@@ -46,6 +51,12 @@ def _cast_kind(kind, value):
                 if isinstance(spec, dict) and isinstance(spec.get("space"), dict) else spec
                 for name, spec in value.items()}
     return value
+
+
+def cast(namespace: dict, notebook: str) -> dict:
+    """The notebook's parameters in ``namespace`` with numbers given as text made numbers (papermill
+    reads its parameter file as YAML 1.1, where 1e-05 is text): nothing else is checked."""
+    return {k: _cast_kind(kind, namespace[k]) for k, kind in SPECS[notebook].items() if k in namespace}
 
 
 IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
@@ -90,7 +101,7 @@ def parameters(namespace: dict, notebook: str) -> dict:
     missing = [k for k in spec if k not in namespace]
     if missing:
         raise ValueError(f"{notebook}: parameter(s) {missing} missing: run the parameters cell first")
-    values = {k: _cast_kind(kind, namespace[k]) for k, kind in spec.items()}
+    values = cast(namespace, notebook)
     for name, kind in spec.items():
         if not kind_ok(kind, values[name], notebook):
             want = f"one of {list(kind)}" if isinstance(kind, tuple) else WANT.get(kind, kind)
@@ -110,11 +121,6 @@ def parameters(namespace: dict, notebook: str) -> dict:
         _check_search(values, notebook)
     if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
         raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
-    if "selection" in values and values["selection"]:
-        lambdas = values["selection"]["lambdas"]
-        lambdas = [_cast_kind("list[float]", v) for v in lambdas] if all(isinstance(v, list) for v in lambdas) \
-            else _cast_kind("list[float]", lambdas)
-        values["selection"] = {**values["selection"], "lambdas": lambdas}
     bad = [p for p in values.get("penalties", values.get("selection", {}).get("penalties", [])) if p not in PENALTIES]
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")
