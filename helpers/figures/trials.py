@@ -4,7 +4,7 @@ Interface:
     search_trials(classes, axes=None, columns=3)   # one panel per class; returns the axes
     SEARCH_MARKERS
 
-``classes``: {class: {"trials": search.trials_table rows, "monitor": "holdout_acc"|"holdout_loss",
+``classes``: {class: {"trials": pipeline.trials.trials_table rows, "monitor": "holdout_acc"|"holdout_loss",
 "chosen_trial": number}} (helpers.pipeline.best.trial_panels builds it).
 """
 from __future__ import annotations

@@ -109,18 +109,7 @@ def parameters(namespace: dict, notebook: str) -> dict:
     for name in ("eps_table", "eps_strict"):
         if name in values and not values[name] > 0:
             raise ValueError(f"{notebook}: parameter {name}={values[name]!r} must be > 0")
-    if notebook == "07_across_runs":
-        wrong = [s for s in values["sources"] if s.count("/") != 2 or s.split("/")[1] != "01_logistic"]
-        if len(values["sources"]) != 2 or wrong:
-            raise ValueError(f"{notebook}: sources={values['sources']!r} must name two runs of 01_logistic, "
-                             "e.g. ['runs/01_logistic/logistic_2v3', 'runs/01_logistic/logistic_2v8']")
-        unknown = [problem for source in values["sources"] if (problem := no_such_run(source))]
-        if unknown:
-            raise ValueError(f"{notebook}: sources: {'; '.join(unknown)}")
-    if notebook == "08_best":
-        _check_search(values, notebook)
-    if notebook == "02_softmax" and not (values["selection"] or values["variants"]):
-        raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
+    NOTEBOOK_RULES.get(notebook, lambda values, notebook: None)(values, notebook)
     bad = [p for p in values.get("penalties", values.get("selection", {}).get("penalties", [])) if p not in PENALTIES]
     if bad:
         raise ValueError(f"{notebook}: penalties {bad} unknown; choose from {list(PENALTIES)}")
@@ -138,6 +127,23 @@ def parameters(namespace: dict, notebook: str) -> dict:
     if "seeds" in values and values["scale"] == "smoke":
         values["seeds"] = values["seeds"][:SMOKE["seeds"]]
     return values
+
+
+def _check_sources(values: dict, notebook: str) -> None:
+    """07_across_runs: two runs of 01_logistic that have parameter files."""
+    wrong = [s for s in values["sources"] if s.count("/") != 2 or s.split("/")[1] != "01_logistic"]
+    if len(values["sources"]) != 2 or wrong:
+        raise ValueError(f"{notebook}: sources={values['sources']!r} must name two runs of 01_logistic, "
+                         "e.g. ['runs/01_logistic/logistic_2v3', 'runs/01_logistic/logistic_2v8']")
+    unknown = [problem for source in values["sources"] if (problem := no_such_run(source))]
+    if unknown:
+        raise ValueError(f"{notebook}: sources: {'; '.join(unknown)}")
+
+
+def _check_something_to_run(values: dict, notebook: str) -> None:
+    """02_softmax: a selection, or variants, or both."""
+    if not (values["selection"] or values["variants"]):
+        raise ValueError(f"{notebook}: nothing to run: give a selection or variants")
 
 
 def _check_search(values: dict, notebook: str) -> None:
@@ -187,3 +193,7 @@ class Parameters(dict):
     def __init__(self, values: dict, notebook: str, inputs: dict):
         super().__init__(values)
         self.notebook, self.inputs, self.started = notebook, inputs, time.perf_counter()
+
+
+# Rules a notebook's parameters must satisfy beyond their kinds (specs.SPECS), by notebook.
+NOTEBOOK_RULES = {"02_softmax": _check_something_to_run, "07_across_runs": _check_sources, "08_best": _check_search}
