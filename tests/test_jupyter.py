@@ -116,7 +116,7 @@ def test_an_interrupt_stops_the_fits_in_one_line_and_the_next_run_works(tmp_path
     env = student_env(WORKBOOK_CACHE=str(tmp_path / "fits"), WORKBOOK_WORKERS="2")
     env.pop("DASK_SCHEDULER_ADDRESS", None)
     with client.setup_kernel(env=env):
-        silent(client, "from helpers import cluster; cluster.client()")   # the student's cluster is up
+        silent(client, "from helpers.pipeline import cluster; cluster.client()")   # the student's cluster is up
         workers_before = silent(client, "", "__import__('json').dumps(len(cluster.client().nthreads()))")
         msg_id = client.kc.execute(INTERRUPTIBLE.format(epochs=40))
         time.sleep(8)   # the fits are running (each takes well over 10 s)
