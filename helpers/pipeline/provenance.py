@@ -23,9 +23,9 @@ from pathlib import Path
 
 from ..mnist import DIGESTS
 from .names import notebook_path, parameter_file
-from .settings import INTERACTIVE
+from .settings import INTERACTIVE, ROOT
 
-HELPERS = Path(__file__).resolve().parents[1]
+HELPERS = ROOT / "helpers"
 PIPELINE = HELPERS / "pipeline"
 # The code a fit's numbers depend on (the fit cache's key): the course package, nothing else.
 COURSE_CODE = tuple(sorted(HELPERS.glob("*.py")))
