@@ -25,7 +25,7 @@ def test_papermill_parameters_match_the_validation(stem):
     inspected = pm.inspect_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"))
     assert set(inspected) == set(params.SPECS[stem])
     namespace = {name: eval(p["default"]) for name, p in inspected.items()}  # noqa: S307 (our own file)
-    assert params.parameters(namespace, stem)["run"] == namespace["run"] == settings.INTERACTIVE
+    assert params.validate(namespace, stem)["run"] == namespace["run"] == settings.INTERACTIVE
     assert runfiles.defaults(stem) == namespace, "helpers.pipeline.runfiles reads the same defaults as papermill"
 
 
@@ -45,20 +45,20 @@ def namespace(stem, **changes):
 
 def test_misspelt_parameter_is_named_with_a_suggestion():
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) 'lamdas' \(did you mean 'lambdas'\?\)"):
-        params.parameters(namespace("01_logistic", lamdas=[0.1]), "01_logistic")
+        params.validate(namespace("01_logistic", lamdas=[0.1]), "01_logistic")
 
 
 def test_ill_typed_parameters_are_rejected():
     with pytest.raises(ValueError, match=r"parameter seeds='0' is not a non-empty list of integers"):
-        params.parameters(namespace("04_momentum", seeds="0"), "04_momentum")
+        params.validate(namespace("04_momentum", seeds="0"), "04_momentum")
     with pytest.raises(ValueError, match=r"parameter scale='huge' is not one of \['full', 'smoke'\]"):
-        params.parameters(namespace("04_momentum", scale="huge"), "04_momentum")
+        params.validate(namespace("04_momentum", scale="huge"), "04_momentum")
     with pytest.raises(ValueError, match="lr=-1.0"):
-        params.parameters(namespace("04_momentum", overrides={"lr": "-1"}), "04_momentum")
+        params.validate(namespace("04_momentum", overrides={"lr": "-1"}), "04_momentum")
 
 
 def test_yaml_strings_are_cast_to_numbers():
-    values = params.parameters(namespace("01_logistic", lambdas=["1e-3", 0.1]), "01_logistic")
+    values = params.validate(namespace("01_logistic", lambdas=["1e-3", 0.1]), "01_logistic")
     assert values["lambdas"] == [0.001, 0.1]
 
 
@@ -80,7 +80,7 @@ def test_every_parameter_file_validates(path):
 
 def test_unknown_penalty_is_rejected():
     with pytest.raises(ValueError, match=r"penalties \['l3'\] unknown"):
-        params.parameters(namespace("01_logistic", penalties=["l3"]), "01_logistic")
+        params.validate(namespace("01_logistic", penalties=["l3"]), "01_logistic")
 
 
 def test_reading_a_run_that_has_not_run_says_how_to_run_it(monkeypatch, tmp_path):
@@ -119,23 +119,23 @@ def test_measured_quotes_the_published_numbers_of_the_same_variant():
 
 def test_a_softmax_selection_must_name_penalties_lambdas_and_warm_start():
     with pytest.raises(ValueError, match="selection=.* is not {} or {penalties"):
-        params.parameters(namespace("02_softmax", selection={"penalties": ["l2"], "lambdas": [0.1]}), "02_softmax")
+        params.validate(namespace("02_softmax", selection={"penalties": ["l2"], "lambdas": [0.1]}), "02_softmax")
     with pytest.raises(ValueError, match="nothing to run"):
-        params.parameters(namespace("02_softmax", selection={}, variants={}), "02_softmax")
+        params.validate(namespace("02_softmax", selection={}, variants={}), "02_softmax")
 
 
 def test_a_softmax_selection_takes_lambda_sets():
     sets = {"penalties": ["l2"], "lambdas": [[0.01, 0.001], [0.05]], "warm_start": True}
-    values = params.parameters(namespace("02_softmax", selection=sets), "02_softmax")
+    values = params.validate(namespace("02_softmax", selection=sets), "02_softmax")
     assert values["selection"]["lambdas"] == [[0.01, 0.001], [0.05]]
     with pytest.raises(ValueError, match="selection=.* is not {} or {penalties"):
-        params.parameters(namespace("02_softmax", selection={**sets, "lambdas": [[0.01], []]}), "02_softmax")
+        params.validate(namespace("02_softmax", selection={**sets, "lambdas": [[0.01], []]}), "02_softmax")
 
 
 def test_numbers_yaml_reads_as_text_become_floats_in_config_fields():
     """papermill reads the parameters JSON as YAML 1.1, where 1e-05 (no dot) is a string: the run
     must record the float its file says, or its record never matches its file."""
-    values = params.parameters(namespace("01_logistic", overrides={"early_stopping": "converged", "min_delta": "1e-05"},
+    values = params.validate(namespace("01_logistic", overrides={"early_stopping": "converged", "min_delta": "1e-05"},
                                          variants={"a": {"l2": "1e-05", "holdout": "first"}}), "01_logistic")
     assert values["overrides"] == {"early_stopping": "converged", "min_delta": 1e-05}
     assert values["variants"]["a"] == {"l2": 1e-05, "holdout": "first"}

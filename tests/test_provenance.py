@@ -272,10 +272,10 @@ def test_run_all_twice_validates_only_what_the_parameters_cell_assigned():
                  "In": ["", cell, "P = experiment.parameters(globals(), '03_gradcheck')",
                         "entries = [('b2', (3,))]\ntable = gradcheck.check_gradients(f, params, 0.01, entries)",
                         cell, "P = experiment.parameters(globals(), '03_gradcheck')"]}
-    assert params.parameters(namespace, "03_gradcheck")["eps_table"] == 0.01
+    assert params.validate(namespace, "03_gradcheck")["eps_table"] == 0.01
     namespace["In"][-2] = cell.replace("eps_table =", "eps_tabel =")
     with pytest.raises(ValueError, match="'eps_tabel' \\(did you mean 'eps_table'\\?\\)"):
-        params.parameters(namespace, "03_gradcheck")
+        params.validate(namespace, "03_gradcheck")
 
 
 def test_a_jupyter_run_writes_under_build_interactive_and_run_all_twice_works(monkeypatch):

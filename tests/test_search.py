@@ -114,7 +114,7 @@ def test_a_search_space_from_yaml_reaches_the_notebook_as_numbers():
     from helpers.pipeline.runfiles import defaults
     values = defaults("08_best")
     values["classes"]["softmax"]["space"]["l2"] = ["log", "1e-07", "0.01"]   # what papermill's YAML gives
-    assert params.parameters(values, "08_best")["classes"]["softmax"]["space"]["l2"] == ["log", 1e-07, 0.01]
+    assert params.validate(values, "08_best")["classes"]["softmax"]["space"]["l2"] == ["log", 1e-07, 0.01]
 
 
 def test_every_class_is_set_beside_a_published_test_accuracy():

@@ -69,7 +69,7 @@ def start_local_cluster(port: int = 0, workers: int | None = None):
     return cluster
 
 
-def describe(cluster) -> str:
+def describe_cluster(cluster) -> str:
     link = f", dashboard {cluster.dashboard_link}" if dashboard_available() else ""
     return (f"{len(cluster.workers)} worker process(es) x 1 thread, scheduler {cluster.scheduler_address}{link}")
 
@@ -165,7 +165,7 @@ def serve(workers: int) -> int:
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # an interrupt is meant for the kernel, never the cluster
     cluster = start_local_cluster(workers=workers)
-    print(cluster.scheduler_address, describe(cluster), flush=True)
+    print(cluster.scheduler_address, describe_cluster(cluster), flush=True)
     try:
         sys.stdin.read()
     finally:

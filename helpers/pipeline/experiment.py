@@ -26,12 +26,12 @@ from . import params, provenance
 from .fits import (FINAL_METRICS, penalty_variant_name, penalty_variants, run_selection, run_sweep,  # noqa: F401
                    run_variants, summarise)
 from .params import Parameters, base_config, scaled  # noqa: F401
-from .params import parameters as _validate
+from .params import validate
 from .names import ParameterFileError
 from .published import published
 from .resolve import load_resolved
 from .results import figure_path, read_results, start_run  # noqa: F401
-from .results import write_results as _write_results
+from .results import write_results  # noqa: F401
 from .runfiles import read
 from . import settings
 from .settings import INTERACTIVE
@@ -48,7 +48,7 @@ def parameters(namespace: dict, notebook: str) -> Parameters:
     if settings.in_pipeline() and namespace.get("run", INTERACTIVE) != INTERACTIVE:
         P = _resolved(namespace, notebook)
     else:
-        values = _validate(namespace, notebook)
+        values = validate(namespace, notebook)
         P = Parameters(values, notebook, provenance.inputs(values, notebook))
     start_run(P)
     return P
@@ -93,11 +93,6 @@ def check_learned(P, summary: dict, floor: dict, what: str, smoke: float = 0.3) 
               if not s["test_acc"][0] > ((INFERRED_FLOOR if full else 0.0) if "(inferred)" in name
                                          else (floor[P["dataset"]] if full else smoke))]
     assert not failed, f"{what} failed to learn: {', '.join(failed)}"
-
-
-def write_results(P, summary: dict, runs: dict, extra: dict | None = None, sources=()):
-    """The run's figures and results file, written together and atomically (results.write_results)."""
-    return _write_results(P, summary, runs, P.started, extra, sources)
 
 
 def weights_of(record: dict, variant: str):

@@ -1,7 +1,7 @@
 """A notebook's parameters: validated, and the configuration they describe at a scale.
 
 Interface:
-    P = parameters(globals(), "01_logistic")   # validate what the parameters cell (and papermill) set
+    values = validate(globals(), "01_logistic")   # check what the parameters cell (and papermill) set
     base = base_config(P)                       # Config from P["base"] + P["overrides"] + P["dataset"]
     scaled(config, "smoke")                     # the same configuration at the small CI scale
 
@@ -82,7 +82,7 @@ def assigned_names(namespace: dict) -> set | None:
     return names
 
 
-def parameters(namespace: dict, notebook: str) -> dict:
+def validate(namespace: dict, notebook: str) -> dict:
     """Check the notebook's parameters in ``namespace``; return them (cast) as a dict.
 
     Raises ValueError naming any unknown parameter (with the closest known name), any

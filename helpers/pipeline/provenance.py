@@ -21,7 +21,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..mnist import DIGESTS
+from ..mnist import DIGESTS, sha256
 from .names import notebook_path, parameter_file
 from .settings import INTERACTIVE, ROOT
 
@@ -35,10 +35,6 @@ NOT_RUN_CODE = ("progress.py", "monitor.py", "cluster.py", "fetch.py", "bench.py
 # The code a notebook run's outputs depend on: the course, the figures and the run side of the pipeline.
 RUN_CODE = tuple(sorted((*COURSE_CODE, *(HELPERS / "figures").glob("*.py"), HELPERS / "figures" / "workbook.mplstyle",
                          *(p for p in PIPELINE.glob("*.py") if p.name not in NOT_RUN_CODE))))
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def file_sha256(path) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..config import Config
 from .files import write_if_changed
 from .names import ParameterFileError, check_layout, notebook_of, notebook_path, notebooks, run_id, shown
-from .params import parameters
+from .params import validate
 from .provenance import RUN_CODE, code_digest, inputs, notebook_digest
 from .runfiles import defaults, merge, read
 from .specs import SPECS
@@ -36,7 +36,7 @@ def effective(path, scale: str) -> dict:
     values = merge(defaults(notebook), given)
     values.update(run=run, scale=scale)
     try:
-        return dict(parameters(values, notebook))
+        return dict(validate(values, notebook))
     except ValueError as error:
         raise ParameterFileError(f"{shown(path)}: {error}") from None
 

@@ -2,7 +2,7 @@
 
 Interface:
     figure_path(P, "curves")             # where a notebook saves a figure (staged until the run succeeds)
-    write_results(P, summary, runs, started, extra=None, sources=())   # figures + results, atomically
+    write_results(P, summary, runs, extra=None, sources=())   # figures + results, atomically (wall time from P.started)
     read_results(run, scale)             # a pipeline run's record, refused unless made from the current files
     expected(run, scale, root)           # what that record must hold: the inputs the build's stamps step resolved
     results_file(run, root=None)
@@ -105,7 +105,7 @@ def _strict_json(record: dict) -> bytes:
                          "(a diverged fit should have raised: report this)") from None
 
 
-def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dict | None = None,
+def write_results(P, summary: dict, runs: dict, extra: dict | None = None,
                   sources=()) -> Path:
     """Promote the staged figures to figures/<run>/ and write the record, both atomically.
 
@@ -118,7 +118,7 @@ def write_results(P: dict, summary: dict, runs: dict, started: float, extra: dic
     record = {"run": P["run"], "parameters": dict(P),
               "provenance": {**P.inputs, "figures": figures,
                              "sources": {r["run"]: r["digest"] for r in sources}},
-              "summary": summary, "extra": extra or {}, "wall_time": time.perf_counter() - started,
+              "summary": summary, "extra": extra or {}, "wall_time": time.perf_counter() - P.started,
               "runs": {name: [r.to_json() for r in results] for name, results in runs.items()}}
     content = _strict_json(record)
     record = json.loads(content)            # the digest of what a reader will parse
