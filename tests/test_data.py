@@ -182,3 +182,11 @@ def test_zhu_guo_logistic_test_set_is_the_first_1999_of_the_pair():
     n_hold = round(0.1 * len(pair))
     assert len(s.y_train) + len(s.y_holdout) == len(pair) and len(s.y_holdout) == n_hold
     np.testing.assert_array_equal(s.x_holdout, scaled(xt[pair[:n_hold]]))
+
+
+def test_a_missing_data_file_is_an_error_naming_make_data_and_nothing_is_fetched(cache, offline):
+    """The course package only reads: without the files it says which and the command that fetches them."""
+    with pytest.raises(data.DataMissingError, match=r"mnist file train-images-idx3-ubyte is not in .*cache/mnist: "
+                                                    r"run `make data` to fetch and verify it"):
+        data.load("mnist", "train")
+    assert not cache.exists() or not any(cache.rglob("*-ubyte"))
