@@ -89,7 +89,7 @@ def plan(P) -> str:
     last = [json.loads(path.read_text(encoding="utf-8")).get("extra", {}).get("seconds")
             for path in sorted(results_file("runs-best/08_best/x", pipeline_root("full")).parent.glob("*.json"))]
     took = f"; the last full search here took {last[-1] / 60:.0f} minutes" if last and last[-1] else ""
-    whole = f"The full search ({P['trials']} trials for each of {n} classes) {bound}{took}."
+    whole = f"The full search ({P['trials']} trials for each of {n} classes): {bound}{took}."
     if full:
         return f"Searching at full scale. {whole} An interrupted search resumes; a finished one is not redone."
     return (f"A small search (scale \"{P['scale']}\": {trial_count(P)} trials per class on a few thousand "
