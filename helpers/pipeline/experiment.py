@@ -117,9 +117,10 @@ def edited(P) -> tuple[set, bool]:
     """What a Jupyter session changed from compared_run(P), its configurations resolved as the
     build resolves that run's parameter file (resolve.effective): (the names of P's variants whose
     configuration differs or which that run lacks, whether anything else that shapes every fit
-    differs: base, overrides, dataset, the selection, λs or penalties). A pipeline run is its own."""
+    differs: base, overrides, dataset, the selection, λs or penalties). A session that names a
+    run (run = "runs/...") is checked against that run's file too."""
     run = compared_run(P)
-    if not run or run == P["run"]:
+    if not run or (run == P["run"] and settings.in_pipeline()):   # the build resolved it from that file
         return set(), False
     ref = effective(parameter_file(run), P["scale"])
     mine, theirs = base_config(P), base_config(ref)
@@ -140,8 +141,11 @@ def published_values(P, metric: str = "test_acc") -> dict:
 
 
 def fit_selection(P) -> tuple[dict, dict]:
-    """(runs, summary) of P["selection"] on base_config(P) ({} and {} when it selects nothing)."""
-    runs = run_selection(base_config(P), P["selection"], P["seeds"], P["scale"])
+    """(runs, summary) of P["selection"] on base_config(P) ({} and {} when it selects nothing);
+    each marked EDITED when the session changed what every fit shares (edited)."""
+    rest = edited(P)[1]
+    runs = {marked(name, rest): results
+            for name, results in run_selection(base_config(P), P["selection"], P["seeds"], P["scale"]).items()}
     return runs, summarise(runs)
 
 
