@@ -80,6 +80,7 @@ def test_an_edited_variant_is_marked_and_never_beside_the_old_published_number()
 
 
 def test_07_names_every_missing_source_and_the_one_command_that_builds_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORKBOOK_OUTPUT", raising=False)   # a Jupyter session, not a build
     monkeypatch.setattr(results, "pipeline_root", lambda scale: tmp_path)   # a fresh clone: nothing built
     P = experiment.parameters(dict(runfiles.defaults("07_across_runs"), scale="smoke"), "07_across_runs")
     with pytest.raises(experiment.MissingRuns) as raised:
