@@ -3,6 +3,7 @@ set (search.py), then the chosen setting on several seeds, tested once.
 
 Interface:
     classes = setups(P)                    # {class: Setup(base Config at P's scale, Space, compare)}
+    print(plan(P))                         # before the searches: this session's search, and the full one's time
     outcome = search_class(P, name, setup, deadline)   # search.Outcome: the class's study, searched or loaded
     runs = final_runs(P, classes, outcomes)            # {class: [Result per seed]}: one engine.run call
     extra = record(P, classes, outcomes, seconds)      # what the results file keeps of the searches
@@ -16,6 +17,7 @@ selection never saw.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -23,6 +25,8 @@ from ..config import Config
 from ..history import model_name
 from . import engine, search, space, trials
 from .params import scaled
+from .results import results_file
+from .settings import pipeline_root
 from .specs import SMOKE
 from .tables import fmt
 
@@ -62,10 +66,34 @@ def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> s
     """The class's study: found finished in the store (no work), resumed, or run."""
     study = search.open_study(search.study_name(name, setup.base, setup.space, search_settings(P)), P["scale"],
                               setup.base.monitor)
+    if study.user_attrs.get(BUDGET_STOPPED) == P["budget_minutes"]:
+        deadline = 0.0   # the same budget stopped it before: finished for that budget, not redone
     outcome = search.search(study, setup.base, setup.space, trial_count(P), P["rung"], P["batch"], label=name,
                             deadline=deadline)
+    if outcome.stopped == "budget":
+        study.set_user_attr(BUDGET_STOPPED, P["budget_minutes"])
     print(status(name, outcome), flush=True)
     return outcome
+
+
+BUDGET_STOPPED = "stopped_by_budget_minutes"   # a study's attribute: the budget that stopped it
+
+
+def plan(P) -> str:
+    """One paragraph, printed before the searches start: how big this session's search is and how
+    long the full search (what `make best` runs) takes: the last full run's wall time when there
+    is one, else the bound its budget sets."""
+    n, full = len(P["classes"]), P["scale"] == "full"
+    bound = (f"no new batch of trials starts after {SEARCH_SHARE * P['budget_minutes']:.0f} minutes, so "
+             f"expect about {P['budget_minutes']} minutes (budget_minutes) plus the batch then running")
+    last = [json.loads(path.read_text(encoding="utf-8")).get("extra", {}).get("seconds")
+            for path in sorted(results_file("runs-best/08_best/x", pipeline_root("full")).parent.glob("*.json"))]
+    took = f"; the last full search here took {last[-1] / 60:.0f} minutes" if last and last[-1] else ""
+    whole = f"The full search ({P['trials']} trials for each of {n} classes): {bound}{took}."
+    if full:
+        return f"Searching at full scale. {whole} An interrupted search resumes; a finished one is not redone."
+    return (f"A small search (scale \"{P['scale']}\": {trial_count(P)} trials per class on a few thousand "
+            f"images, a few epochs; minutes). {whole} Set scale = \"full\" in the parameters cell to run it.")
 
 
 def status(name: str, outcome: search.Outcome) -> str:

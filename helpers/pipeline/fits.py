@@ -5,7 +5,7 @@ Interface:
     chain = run_sweep(base, steps, seeds, scale)        # warm-started: {step: [Result per seed]}
     runs = run_selection(base, selection, seeds, scale) # one fit per (penalty, λ), warm-started or not
     penalty_variants(["l1", "l2"], [0.1, 0.01])         # {"l1 λ=0.1": {"l1": 0.1}, ...}
-    summary = summarise(runs)                           # {variant: {metric: [mean, std over seeds]}}
+    summary = summarise(runs)                           # {variant: {metric: [mean, std, seeds]}}
 """
 from __future__ import annotations
 
@@ -85,12 +85,13 @@ FINAL_METRICS = ("train_loss", "train_acc", "holdout_loss", "holdout_acc", "test
 
 
 def summarise(runs: dict) -> dict:
-    """{variant: {metric: [mean, std over seeds]}} of the final metrics."""
+    """{variant: {metric: [mean, std over seeds, number of seeds]}} of the final metrics (the
+    number tells one seed, whose std says nothing, from several that agree)."""
     out = {}
     for name, results in runs.items():
         out[name] = {}
         for metric in FINAL_METRICS:
             values = [r.final[metric] for r in results if metric in r.final]
             if values:
-                out[name][metric] = [float(np.mean(values)), float(np.std(values))]
+                out[name][metric] = [float(np.mean(values)), float(np.std(values)), len(values)]
     return out

@@ -2,7 +2,8 @@
 
 Interface:
     bar = FitBar(labels, cached)      # one engine.run call: cached fits count as done
-    bar.epoch(i, epoch, max_epochs)   # fit i is running; bar.done(i, seconds); bar.close()
+    bar.epoch(i, epoch, max_epochs)   # fit i is running; bar.done(i, seconds); bar.close() (says
+                                      # "interrupted" when closed by an interrupt)
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
     announce(client, key, cost, label) # a fit submitted (its estimated cost, for the estimate)
 
@@ -14,6 +15,7 @@ listens to the same topic.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -71,8 +73,17 @@ class FitBar:
             self.refresh()
 
     def close(self) -> None:
+        """The bar's last state; closed while an exception propagates (engine.run's ``finally``),
+        it says "interrupted" (Kernel > Interrupt) or "stopped by an error", never a fit running."""
         if self.bar is not None:
-            self.refresh()
+            error = sys.exc_info()[1]
+            if error is None:
+                self.refresh()
+            else:
+                with self.lock:
+                    self.running.clear()
+                what = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
+                self.bar.set_postfix_str(f"{what}: {self.finished} of {self.total} done", refresh=True)
             self.bar.close()
 
 

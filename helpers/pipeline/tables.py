@@ -1,7 +1,9 @@
 """Text tables and sentences for the notebooks: mean ± std over seeds, beside the published numbers.
 
-Interface: ``fmt([mean, std])``, ``cell(metric, [mean, std])``, ``table(summary, metrics)``, ``published_bullets(summary, run, entries)``.
-A summary is ``{variant: {metric: [mean, std]}}`` (fits.summarise).
+Interface: ``fmt([mean, std, seeds])``, ``cell(metric, [mean, std, seeds])``, ``table(summary, metrics)``,
+``published_bullets(summary, run, entries)``. A summary is ``{variant: {metric: [mean, std, seeds]}}``
+(fits.summarise; records written before the count have [mean, std]). One seed prints its mean alone:
+"± 0.00" means several seeds that agree, never a single one.
 """
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from .published import METRIC_WORDS
 
 
 def fmt(mean_std, percent: bool = True, digits: int = 2) -> str:
-    """'97.45 ± 0.12' from [mean, std] (accuracies as percent)."""
-    mean, std = mean_std
+    """'97.45 ± 0.12' from [mean, std, seeds] (accuracies as percent); '97.45' for one seed."""
+    mean, std, *seeds = mean_std
     k = 100 if percent else 1
+    if seeds == [1]:
+        return f"{k * mean:.{digits}f}"
     return f"{k * mean:.{digits}f} ± {k * std:.{digits}f}"
 
 

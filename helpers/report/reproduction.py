@@ -40,7 +40,7 @@ class ReproductionRow(NamedTuple):
 
 
 def _in_units(mean_std, metric: str) -> tuple:
-    mean, std = mean_std
+    mean, std = mean_std[:2]
     return (100 * mean, 100 * std) if metric.endswith("acc") else (float(mean), float(std))
 
 

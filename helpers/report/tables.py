@@ -27,7 +27,7 @@ def decimals(metric: str) -> int:
 
 def number(mean_std, metric: str) -> str:
     """'97.45 ± 0.12' for accuracies (as percent), losses, epochs; std left out for one seed."""
-    mean, std = mean_std
+    mean, std = mean_std[:2]
     scale, digits = (100 if metric.endswith("acc") else 1), decimals(metric)
     text_ = f"{scale * mean:.{digits}f}"
     return text_ if std == 0 else f"{text_} ± {scale * std:.{digits}f}"
