@@ -3,6 +3,7 @@ report/report.ipynb that states a setting is made from the configurations in the
 (helpers.report.describe), never typed: a run whose parameter file changes the network is
 described as the network it trained.
 """
+import html
 import json
 import os
 import subprocess
@@ -78,11 +79,11 @@ def smoke_report():
     done = subprocess.run(["make", "-C", str(ROOT), "html", "SCALE=smoke"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     notebook = json.loads((SMOKE / "report" / "build" / "report.ipynb").read_text(encoding="utf-8"))
-    texts = [o.get("data", {}).get("text/markdown") or o.get("data", {}).get("text/latex") or ""
+    texts = [html.unescape("".join(o.get("data", {}).get("text/html") or o.get("data", {}).get("text/markdown") or ""))
              for c in notebook["cells"] for o in c.get("outputs", [])]
     os.environ.setdefault("WORKBOOK_OUTPUT", str(SMOKE) + "/")
     from helpers import report
-    return "\n".join("".join(t) if isinstance(t, list) else t for t in texts), report.load_records("smoke")
+    return "\n".join(texts), report.load_records("smoke")
 
 
 def test_the_smoke_report_states_the_settings_its_records_ran_with(smoke_report):

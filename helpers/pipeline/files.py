@@ -1,7 +1,8 @@
 """Writing files so that a crash never leaves half of one: the pipeline's one way to write.
 
 Interface:
-    atomic_write(path, content)        # temp file in the same folder, fsync, rename
+    atomic_write(path, content)        # temp file in the same folder, fsync, rename; a full disk: DiskFull,
+                                       # one line naming the file and the fix
     write_if_changed(path, text)       # the same, but leaves an identical file (and its time stamp) alone
 """
 from __future__ import annotations
@@ -38,12 +39,16 @@ def atomic_write(path: Path, content: bytes) -> None:
         raise
 
 
+class DiskFull(OSError):
+    """No space left (or over quota) where a file was written: its message names the file and the fix."""
+
+
 def _named(error: OSError, path: Path) -> OSError:
     """A full disk (or quota) as one line naming the file and the fix; any other OSError as it was."""
     if error.errno not in (errno.ENOSPC, errno.EDQUOT):
         return error
-    return OSError(error.errno, f"{os.strerror(error.errno)}: cannot write {path}; free space on that disk "
-                   "(e.g. `make clean`, or remove old files) and run the same command again")
+    return DiskFull(error.errno, f"{os.strerror(error.errno)}: cannot write {os.path.abspath(path)}; free space on "
+                    "that disk (e.g. `make clean`, or remove old files) and run the same command again")
 
 
 def write_if_changed(path: Path, text: str) -> None:

@@ -128,12 +128,17 @@ class BuildMonitor:
             shown = 0.0
             while not self.stopping.wait(0.5):
                 self.tick(len(client.nthreads()))
-                if self.submitted and time.monotonic() - shown >= self.interval and not self.quiet_file.exists():
+                if self.submitted and time.monotonic() - shown >= self.interval:
                     shown = time.monotonic()
-                    end = "\r" if self.tty else "\n"
-                    print(("\033[K" if self.tty else "") + self.line(), end=end, file=sys.stderr, flush=True)
+                    self.show()
         finally:
             client.close()
+
+    def show(self) -> None:
+        """The status line, in place on a terminal; nothing while the quiet file exists."""
+        if not self.quiet_file.exists():
+            end = "\r" if self.tty else "\n"
+            print(("\033[K" if self.tty else "") + self.line(), end=end, file=sys.stderr, flush=True)
 
     def tick(self, workers: int, now: float | None = None) -> None:
         """Count the workers there are now: the worker-seconds the fit phase has had so far."""

@@ -44,7 +44,7 @@ def network(record: dict, variants=None) -> str:
     when the variants differ in it, the widths given per variant when those differ."""
     shapes = {_widths(c) for c in configs(record, variants)}
     widths = shapes.pop() if len(shapes) == 1 else " / ".join(sorted(shapes))
-    activation = common(record, "activation", variants)
+    activation = common(record, "activation", variants) if common(record, "model", variants) == "mlp" else None
     return f"{widths} {ACTIVATION_NAMES.get(activation, activation)}" if activation else widths
 
 
