@@ -144,7 +144,7 @@ class BuildMonitor:
         """Count the workers there are now: the worker-seconds the fit phase has had so far."""
         now = time.monotonic() if now is None else now
         if self.first is not None and self.ticked is not None:
-            self.worker_seconds += workers * (now - max(self.ticked, self.first))
+            self.worker_seconds += workers * max(now - max(self.ticked, self.first), 0.0)
         self.ticked, self.workers = now, max(self.workers, workers)
 
     def _write_log(self) -> None:
