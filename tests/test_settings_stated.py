@@ -70,6 +70,14 @@ def test_settings_are_written_as_the_reports_write_them():
     assert describe.penalties(_record({"a": dict(l2=1e-3), "b": dict(l2=1e-4)})) == ""   # they differ: not stated
     assert describe.penalties(_record({"a": {}})) == "no penalty"
     assert describe.batches(_record({"a": dict(batch_size=None)})) == "full-batch gradient descent"
+    first = _record({"a": dict(model="softmax", n_train=20000, holdout="first", holdout_size=0.1, n_test=2000)})
+    assert (describe.training(first, 60000), describe.held_out(first), describe.test_images(first)) == \
+        ("the first 20,000 training images", "the first 2,000 of them", "the last 2,000 test images")
+    after = _record({"a": dict(n_train=20000, holdout="next", holdout_size=2000, holdout_gap=1, bias="input", bias_input=1 / 255)})
+    assert (describe.held_out(after), describe.bias_input(after)) == ("the 2,000 after them (skipping image 20,000)", "1/255")
+    shuffled = _record({"a": dict(holdout="shuffle", holdout_size=0.2)})
+    assert (describe.training(shuffled, 60000), describe.split(shuffled), describe.test_images(shuffled)) == \
+        ("all 60,000 training images", "80/20", "the full test set")
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +105,8 @@ def test_the_smoke_report_states_the_settings_its_records_ran_with(smoke_report)
         f"softmax regression with mini-batches of {describe.common(run('02_softmax/shi'), 'batch_size')}",
         f"up to {describe.value(describe.common(run('02_softmax/zhu_guo_early'), 'epochs'))} epochs per λ",
         f"Logistic regression, Zhu & Guo, {describe.pair(run('01_logistic/zhu_guo_2v8'))}",
+        f"Aagaard {describe.training(describe.first(run('01_logistic/aagaard_2v3')), 60000)} with "
+        f"{describe.held_out(describe.first(run('01_logistic/aagaard_2v3')))} held out",
     ]
     missing = [e for e in expected if e not in shown]
     assert not missing, missing

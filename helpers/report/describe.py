@@ -11,6 +11,9 @@ that ran; ``variants``: the ones a caption speaks of, default all):
     penalties(record)                      # "L2 λ 1e-3", "L1 λ 0.01", "no penalty" ("" when variants differ)
     batches(record), inputs(record), start(record)   # "mini-batches of 128"; "per-image z-scored inputs"; "N(0,1)"
     count(n)                               # "two" (one to ten in words, then digits)
+    merged(*records), first(record)        # several runs' variants as one record; a run's first variant alone
+    training(record, total), held_out(record), test_images(record), split(record), bias_input(record)
+                                           # the data a run took: "the first 20,000 training images", ...
 A field the variants do not share is never stated as if they did: the helpers then say less.
 """
 from __future__ import annotations
@@ -119,3 +122,49 @@ def start(record: dict, variants=None) -> str:
 
 def count(n: int) -> str:
     return WORDS[n] if 0 <= n < len(WORDS) else f"{n:,}"
+
+
+def first(record: dict) -> dict:
+    """The record restricted to its first variant (the run's own setting, before any inferred one)."""
+    name = next(iter(record["runs"]))
+    return {"runs": {name: record["runs"][name]}}
+
+
+def merged(*records: dict) -> dict:
+    return {"runs": {f"{i}/{v}": seeds for i, r in enumerate(records) for v, seeds in r["runs"].items()}}
+
+
+def training(record: dict, total: int) -> str:
+    n = common(record, "n_train")
+    return f"the first {value(n)} training images" if n else f"all {value(total)} training images"
+
+
+def held_out(record: dict) -> str:
+    """Which training images a run held out: "the first 2,000 of them", "the first 10%", "the 2,000
+    after them (skipping image 20,000)"."""
+    how, size, n, gap = (common(record, f) for f in ("holdout", "holdout_size", "n_train", "holdout_gap"))
+    if how == "first":
+        return f"the first {value(round(size * n))} of them" if n else f"the first {round(100 * size)}%"
+    if how == "next":
+        skipped = f" (skipping image {value(n)})" if gap == 1 and n else f" (skipping {value(gap)} images)" if gap else ""
+        return f"the {value(round(size))} after them{skipped}"
+    return f"{round(100 * size)}% drawn at random" if how == "shuffle" and size else "per variant"
+
+
+def split(record: dict) -> str:
+    size = common(record, "holdout_size")
+    return f"{round(100 * (1 - size))}/{round(100 * size)}" if size is not None and size < 1 else "per variant"
+
+
+def test_images(record: dict) -> str:
+    n, how = common(record, "n_test"), common(record, "test_select")
+    if not n:
+        return "the full test set"
+    return f"the first {value(n)} of the pair in the test set" if how == "pair-first" else f"the last {value(n)} test images"
+
+
+def bias_input(record: dict) -> str:
+    c = common(record, "bias_input")
+    if not c:
+        return "per variant"
+    return value(c) if c >= 1 else f"1/{round(1 / c)}" if abs(1 / c - round(1 / c)) < 1e-6 else value(c)
