@@ -161,7 +161,6 @@ def test_4_a_kernel_that_does_not_start_in_time_says_a_rerun_fixes_it(tree, tmp_
 
 def test_5_the_status_line_is_silent_while_the_quiet_file_exists(capsys):
     shown = monitor.BuildMonitor("tcp://127.0.0.1:1")
-    shown.submitted["fit"] = 1.0
     shown.quiet_file.touch()
     try:
         shown.show()
@@ -187,8 +186,7 @@ def test_5_a_lost_worker_never_gives_a_utilisation_above_one():
     build = monitor.BuildMonitor("tcp://127.0.0.1:1", out=Path(os.devnull))
     start = time.monotonic()
     build.tick(2, start)
-    build.handle((0, {"event": "submitted", "key": "a"}))
-    build.first = start
+    build.first = start                       # the first fit submitted
     build.tick(2, start + 10)                 # two workers for 10 s ...
     build.tick(1, start + 20)                 # ... then one lost: one for the next 10 s (30 worker-s in all)
     build.finished = {"a": 12.0, "b": 13.0}   # 25 s of fits
