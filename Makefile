@@ -5,6 +5,10 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
+# make cannot carry a space in a file name (targets, prerequisites): a clone whose path has one is
+# refused here, by every target, before anything is built in it
+$(if $(word 2,$(CURDIR)),$(error this clone's path "$(CURDIR)" contains a space, which make cannot carry \
+  in file names: move the clone (or clone again) to a path without spaces))
 PYTHON   ?= $(shell command -v python3.11 || command -v python3)
 ENV_TOOL ?= $(if $(shell command -v conda),conda,pip)
 VENV     := .venv
@@ -19,7 +23,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf pdf-graph rerun FORCE clean clean-cache distclean
+.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -42,7 +46,16 @@ EXECUTED  := $(RUN_IDS:%=$(OUT)build/executed/%.ipynb)
 PARAMS    := $(RUN_IDS:%=$(OUT)build/params/%.json)
 RESULTS   := $(RUN_IDS:%=$(OUT)build/results/%.json)
 REFS      := $(patsubst notebooks/%.ipynb,tests/notebooks/%.ipynb,$(NOTEBOOKS))
-PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar
+# KERNEL_START_TIMEOUT: the seconds a kernel may take to start (papermill's default, 60, can be too
+# short on a loaded machine: a run then fails with "Kernel didn't respond", and the failure says so)
+KERNEL_START_TIMEOUT ?= 60
+PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar --start-timeout $(KERNEL_START_TIMEOUT)
+# after a failed papermill whose log is $(1): the cause a truncated log would hide, when it is one of
+# these: its kernel did not start in time, or the disk is full (the log itself then stops short)
+FAILURE_HINT = if grep -q "Kernel didn't respond" $(1) 2>/dev/null; then echo "notebooks: its kernel did not start within \
+               $(KERNEL_START_TIMEOUT) s (a loaded machine): rerun the same make command, or allow longer: KERNEL_START_TIMEOUT=180"; fi; \
+               free=$$(df -Pk $(dir $(1)) | awk 'NR==2 {print $$4}'); if [ "$${free:-1024}" -lt 1024 ]; then \
+               echo "notebooks: No space left on device in $(dir $(1)) ($$free kB free): free space on that disk and rerun"; fi
 # Every run, reference and nbval check uses one BLAS thread (the fits pin it themselves too): the
 # summation order inside a matrix product depends on the thread count.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
@@ -103,7 +116,9 @@ test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke n
 
 test-graph:
 	@$(MAKE) -k -j$(JOBS) notebooks-graph SCALE=smoke
-	@rc=0; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
+	@# the build's status line (helpers/pipeline/monitor.py) stays silent while pytest writes
+	@quiet="$${WORKBOOK_MONITOR_QUIET:-}"; if [ -n "$$quiet" ]; then touch "$$quiet"; trap 'rm -f "$$quiet"' EXIT; fi; \
+	rc=0; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PY) -m pytest $(PYTEST_ARGS) \
 	  tests --nbval-lax --nbval-current-env -p no:cacheprovider || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test: pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc
@@ -130,8 +145,9 @@ notebooks-graph: $(EXECUTED)
 # `make best` does no work, an interrupted one resumes.
 BEST_RUNS := notebooks/runs-best
 
+# Under the build lock as every writing target: two searches in one tree would share one study and one log.
 best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
-	@$(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
+	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
 
 # What a run is made of, as files whose time stamps change only when their content does (so a
 # Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters
@@ -155,7 +171,7 @@ $(OUT)build/executed/%.ipynb: $(OUT)build/params/%.json $(OUT)build/stamps/$$(wo
 	@echo "notebooks: running $* (notebooks/$(run_notebook).ipynb, $(run_scale) scale)"
 	@rm -f $@.*.part; start=$$(date +%s); part=$@.$$$$.part; $(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) \
 	  $(PAPERMILL) --log-output notebooks/$(run_notebook).ipynb $$part -f $< > $@.log 2>&1 \
-	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log; rm -f $$part; exit 1; }; \
+	  || { echo "notebooks: $* FAILED, see $@.log"; tail -20 $@.log || true; $(call FAILURE_HINT,$@.log); rm -f $$part; exit 1; }; \
 	mv $$part $@; echo "notebooks: $* done in $$(( $$(date +%s) - start )) s"
 
 # RERUN=<run> (make rerun): that run is out of date whatever its inputs say.
@@ -185,6 +201,9 @@ tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py helpers/*/*.p
 	@$(ONE_THREAD) WORKBOOK_OUTPUT=$(CURDIR)/$(SMOKE) $(PAPERMILL) $< $@.part -p scale smoke \
 	  > $@.log 2>&1 || { rm -f $@.part; echo "references: $* failed, see $@.log"; exit 1; }
 	@mv $@.part $@ && rm -f $@.log
+
+clean-studies: ## remove the search's Optuna studies (.cache/studies): the next make best searches again (its fits stay cached)
+	@$(LOCKED) rm -rf .cache/studies && echo "clean-studies: removed .cache/studies"
 
 clean-cache: ## remove the fit cache (.cache/fits): the next build refits everything
 	@$(LOCKED) rm -rf .cache/fits && echo "clean-cache: removed .cache/fits"
@@ -240,7 +259,8 @@ $(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) | 
 	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \
 	  -p scale $(SCALE) -p published_file $(CURDIR)/report/published.yaml > $(@D)/papermill.log 2>&1 \
-	  || { echo "report: the report notebook failed, see $(@D)/papermill.log"; tail -20 $(@D)/papermill.log; rm -f $(@D)/report.part.ipynb; exit 1; }
+	  || { echo "report: the report notebook failed, see $(@D)/papermill.log"; tail -20 $(@D)/papermill.log; \
+	       $(call FAILURE_HINT,$(@D)/papermill.log); rm -f $(@D)/report.part.ipynb; exit 1; }
 	@$(PY) -m helpers.report stable-ids $(@D)/report.part.ipynb
 	@mv $(@D)/report.part.ipynb $@
 

@@ -138,13 +138,22 @@ def client():
         if address:
             try:
                 c = Client(address, set_as_default=True, timeout=CONNECT_TIMEOUT)
-            except OSError as error:
-                raise ClusterError(f"cannot reach the Dask scheduler at DASK_SCHEDULER_ADDRESS={address} ({error}): "
-                                   "start that scheduler, or unset DASK_SCHEDULER_ADDRESS to use a local cluster") from None
+            except (OSError, ValueError, TypeError) as error:
+                raise ClusterError(unreachable(address, error)) from None
         else:
             c = Client(_local_address(), set_as_default=True, timeout=CONNECT_TIMEOUT)
     wait_for_a_worker(c)
     return c
+
+
+def unreachable(address: str, error: Exception) -> str:
+    """One line for a DASK_SCHEDULER_ADDRESS that gives no scheduler: malformed (Dask's ValueError,
+    e.g. no port) or not answering (OSError)."""
+    if isinstance(error, OSError):
+        return (f"cannot reach the Dask scheduler at DASK_SCHEDULER_ADDRESS={address} ({error}): "
+                "start that scheduler, or unset DASK_SCHEDULER_ADDRESS to use a local cluster")
+    return (f"DASK_SCHEDULER_ADDRESS={address!r} is not a scheduler address ({error}): give one as "
+            "tcp://HOST:PORT, or unset DASK_SCHEDULER_ADDRESS to use a local cluster")
 
 
 def wait_for_a_worker(c, timeout: float = WORKER_TIMEOUT) -> None:
@@ -199,9 +208,8 @@ def main(argv=None) -> int:
         from distributed import Client
         try:
             Client(address, timeout=CONNECT_TIMEOUT).close()
-        except OSError as error:
-            print(f"engine: cannot reach the Dask scheduler at DASK_SCHEDULER_ADDRESS={address} ({error}): "
-                  "start it, or unset DASK_SCHEDULER_ADDRESS to use a local cluster", file=sys.stderr)
+        except (OSError, ValueError, TypeError) as error:
+            print(f"engine: {unreachable(address, error)}", file=sys.stderr)
             return 2
         return _with_monitor(argv, address, None)
     # The cluster starts while the command starts (clients wait for the scheduler to answer),
@@ -223,7 +231,8 @@ def _with_monitor(argv, address, starter) -> int:
     monitor = BuildMonitor(address, starter)
     monitor.start()
     try:
-        return subprocess.call(argv, env={**os.environ, "DASK_SCHEDULER_ADDRESS": address})
+        return subprocess.call(argv, env={**os.environ, "DASK_SCHEDULER_ADDRESS": address,
+                                          "WORKBOOK_MONITOR_QUIET": str(monitor.quiet_file)})
     finally:
         monitor.stop()
 

@@ -6,15 +6,21 @@ Interface:
 
 It listens to the cluster's progress topic (progress.TOPIC) and prints elapsed time, fits done /
 running / waiting and an estimate of what remains: in place on a terminal, once a minute in a
-log. At the end it writes ``build/fit-phase.json`` (settings.build_log; read by `make bench`):
-fit compute, wall time, workers, utilisation = compute / (wall x workers).
+log. It says nothing while the file ``monitor.quiet_file`` exists (the build's commands get its path as
+$WORKBOOK_MONITOR_QUIET: `make test` creates it while pytest writes). At the end it writes
+``build/fit-phase.json`` (settings.build_log; read by `make bench`): fit compute, wall time, workers,
+utilisation = compute / the worker-seconds the fit phase had (workers counted every tick, so a lost
+worker lowers what was available, never raises the utilisation above 1).
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from . import settings
 from .files import atomic_write
@@ -38,7 +44,10 @@ class BuildMonitor:
         self.progress: dict[str, float] = {}       # key -> fraction of its epochs done
         self.finished: dict[str, float] = {}       # key -> seconds
         self.first = self.last = None
-        self.workers = 0
+        self.workers = 0                            # the most workers seen
+        self.worker_seconds = self.worker_seconds_at_last = 0.0   # workers x seconds since the first fit
+        self.ticked = None
+        self.quiet_file = Path(tempfile.gettempdir()) / f"workbook-monitor-{os.getpid()}-{id(self)}.quiet"
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.begin = time.monotonic()
@@ -49,6 +58,7 @@ class BuildMonitor:
     def stop(self) -> None:
         self.stopping.set()
         self.thread.join(timeout=10)
+        self.quiet_file.unlink(missing_ok=True)
         if self.tty and self.submitted:
             print(file=sys.stderr)
         if self.finished:
@@ -72,6 +82,7 @@ class BuildMonitor:
             self.finished[key] = float(message["seconds"])
             self.progress.pop(key, None)
             self.last = now
+            self.worker_seconds_at_last = self.worker_seconds
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.begin
@@ -116,21 +127,39 @@ class BuildMonitor:
             client.subscribe_topic(TOPIC, self.handle)
             shown = 0.0
             while not self.stopping.wait(0.5):
-                self.workers = len(client.nthreads()) or self.workers
+                self.tick(len(client.nthreads()))
                 if self.submitted and time.monotonic() - shown >= self.interval:
                     shown = time.monotonic()
-                    end = "\r" if self.tty else "\n"
-                    print(("\033[K" if self.tty else "") + self.line(), end=end, file=sys.stderr, flush=True)
+                    self.show()
         finally:
             client.close()
+
+    def show(self) -> None:
+        """The status line, in place on a terminal; nothing while the quiet file exists."""
+        if not self.quiet_file.exists():
+            end = "\r" if self.tty else "\n"
+            print(("\033[K" if self.tty else "") + self.line(), end=end, file=sys.stderr, flush=True)
+
+    def tick(self, workers: int, now: float | None = None) -> None:
+        """Count the workers there are now: the worker-seconds the fit phase has had so far."""
+        now = time.monotonic() if now is None else now
+        if self.first is not None and self.ticked is not None:
+            self.worker_seconds += workers * max(now - max(self.ticked, self.first), 0.0)
+        self.ticked, self.workers = now, max(self.workers, workers)
 
     def _write_log(self) -> None:
         wall = (self.last - self.first) if self.first and self.last else 0.0
         compute = sum(self.finished.values())
         record = {"fits": len(self.finished), "fit_compute_s": round(compute, 1), "fit_phase_wall_s": round(wall, 1),
-                  "workers": self.workers, "utilisation": round(compute / (wall * self.workers), 3) if wall and self.workers else None,
+                  "workers": self.workers, "utilisation": self.utilisation(),
                   "build_wall_s": round(time.monotonic() - self.begin, 1)}
         atomic_write(self.out, (json.dumps(record, indent=1) + "\n").encode())
+
+    def utilisation(self) -> float | None:
+        """Fit compute / worker-seconds of the fit phase; at most 1 (the ticks, 0.5 s apart, can count a
+        short phase's workers a little short)."""
+        available = self.worker_seconds_at_last
+        return round(min(sum(self.finished.values()) / available, 1.0), 3) if available > 0 else None
 
 
 def _clock(seconds: float) -> str:

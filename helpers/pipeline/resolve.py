@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ..config import Config
-from .files import write_if_changed
+from .files import DiskFull, write_if_changed
 from .names import ParameterFileError, check_layout, notebook_of, notebook_path, notebooks, run_id, shown
 from .params import validate
 from .provenance import RUN_CODE, code_digest, inputs, notebook_digest
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
         write_stamps(args.files, args.scale, Path(args.out))
         for problem in check_layout(args.runs_dir) if args.runs_dir else []:
             print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
-    except ParameterFileError as error:
+    except (ParameterFileError, DiskFull) as error:
         print(f"runs: {error}", file=sys.stderr)
         return 1
     return 0

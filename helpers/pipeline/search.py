@@ -65,10 +65,31 @@ def open_study(name: str, scale: str, monitor: str = "holdout_acc", seed: int = 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=prune_after, n_warmup_steps=0)
-    study = optuna.create_study(storage=settings.study_storage(scale), study_name=name, direction=MONITORED[monitor],
-                                sampler=sampler, pruner=pruner, load_if_exists=True)
-    study.set_user_attr("prune_after", prune_after)   # search() skips the rungs while the pruner cannot prune
+    storage = settings.study_storage(scale)
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, direction=MONITORED[monitor],
+                                    sampler=sampler, pruner=pruner, load_if_exists=True)
+        study.set_user_attr("prune_after", prune_after)   # search() skips the rungs while the pruner cannot prune
+        study.get_trials(deepcopy=False)                  # every stored trial read once: a damaged file says so here
+    except Exception as error:
+        damaged = _damaged(storage, error)
+        if damaged is None:
+            raise
+        raise damaged from None
     return study
+
+
+def _damaged(storage: str, error: Exception) -> SearchError | None:
+    """A storage SQLite cannot read (sqlalchemy's DatabaseError: "database disk image is malformed",
+    "file is not a database") as one line naming the file and the fix; None for any other error."""
+    if type(error).__name__ != "DatabaseError" or "sqlalchemy" not in type(error).__module__:
+        return None
+    where = storage.removeprefix("sqlite:///")
+    cause = str(getattr(error, "orig", error)).splitlines()[0]
+    fix = (f"delete it (`make clean-studies`, or rm {where}) and run the search again: its fits stay in the fit "
+           "cache, so the trials come back quickly") if storage.startswith("sqlite:///") else \
+        "repair or replace that storage (WORKBOOK_STUDY_STORAGE)"
+    return SearchError(f"the search's Optuna study storage {where} is damaged ({cause}): {fix}")
 
 
 def _recover(study) -> int:

@@ -30,7 +30,8 @@ def data_facts(dataset: str = "mnist") -> dict:
     first = x[0] / 255.0
     scaled = x / 255.0
     return {"label": int(y[0]), "pixel_sum": int(x[0].sum(dtype=np.int64)), "mean": float(first.mean()),
-            "std": float(first.std()), "set_mean": float(scaled.mean()), "set_std": float(scaled.std())}
+            "std": float(first.std()), "set_mean": float(scaled.mean()), "set_std": float(scaled.std()),
+            "n_train": len(x)}
 
 
 def data_record(dataset: str = "mnist") -> dict:
