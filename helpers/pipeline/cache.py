@@ -11,9 +11,9 @@ clears it). The key digests the course package (provenance.COURSE_CODE) and noth
 the code: editing the pipeline, the figures or the report refits nothing.
 
 Data only: an entry is one ``.npz`` file, written atomically, read with ``allow_pickle=False``:
-each fit's weights as plain numeric arrays (``<fit>.params.<name>``, ``<fit>.last.<name>``) and
-everything else (the format, the key, each fit's history, final metrics, wall time, which weights
-it holds) as one JSON text in the array ``meta``. Loading an entry builds arrays and parses JSON,
+its fits' weights (returned and last) packed in one flat numeric array per dtype, and everything
+else (the format, the key, each fit's history, final metrics, wall time, where each of its weights
+lies) as one JSON text in the array ``meta``. Loading an entry builds arrays and parses JSON,
 nothing else: a file planted in a shared cache folder can make a build recompute a fit, never run
 code. The zip's CRC-32 of every member is checked on read; an entry that does not open, fails a
 check or is another job's (its key, its number of fits) is removed and recomputed, with one line
@@ -59,17 +59,29 @@ def _old_entry(k: str) -> Path:
 
 
 def encode(k: str, results: list) -> bytes:
-    """The bytes of an entry: numeric arrays and one JSON text, nothing a reader would execute."""
-    arrays, fits = {}, []
-    for i, r in enumerate(results):
-        for part, weights in (("params", r.params), ("last", r.last_params)):
-            for name, w in (weights or {}).items():
-                arrays[f"{i}.{part}.{name}"] = np.asarray(w)
+    """The bytes of an entry: numeric arrays and one JSON text, nothing a reader would execute.
+    The weights of all its fits are packed into one flat array per dtype (``data.<dtype>``); the JSON
+    says where each lies (name, dtype, shape, offset): two members to read, whatever the model."""
+    packed, fits = {}, []
+
+    def place(weights):
+        if weights is None:
+            return None
+        listed = []
+        for name, w in weights.items():
+            w = np.asarray(w)
+            if w.dtype.kind not in "fiu":
+                raise TypeError(f"fit cache: {name} is a {w.dtype} array; only numbers are stored")
+            parts = packed.setdefault(w.dtype.str, [])
+            listed.append([name, w.dtype.str, list(w.shape), sum(p.size for p in parts)])
+            parts.append(w.ravel())
+        return listed
+    for r in results:
         fits.append({"history": r.history, "final": r.final, "wall_time": r.wall_time,
-                     "params": list(r.params), "last": None if r.last_params is None else list(r.last_params)})
+                     "params": place(r.params), "last": place(r.last_params)})
     meta = json.dumps({"format": FORMAT, "key": k, "fits": fits}, ensure_ascii=False)
     buffer = io.BytesIO()
-    np.savez(buffer, meta=np.array(meta), **arrays)
+    np.savez(buffer, meta=np.array(meta), **{f"data.{d}": np.concatenate(parts) for d, parts in packed.items()})
     return buffer.getvalue()
 
 
@@ -77,31 +89,33 @@ def decode(content: bytes, k: str, job: tuple) -> list:
     """The results an entry holds, for ``job`` (whose configurations they take); ValueError (or a
     zip/CRC error) for anything that is not such an entry."""
     with np.load(io.BytesIO(content), allow_pickle=False) as npz:
-        names = set(npz.files)
         meta = json.loads(str(npz["meta"][()]))
         if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != k:
             raise ValueError("not an entry of this cache for this job")
         fits = meta["fits"]
         if not isinstance(fits, list) or len(fits) != len(job):
             raise ValueError(f"it holds {len(fits) if isinstance(fits, list) else 'no'} fits, the job has {len(job)}")
+        data = {name[5:]: npz[name] for name in npz.files if name.startswith("data.")}
+    if any(a.dtype.kind not in "fiu" or a.dtype.str != d or a.ndim != 1 for d, a in data.items()):
+        raise ValueError("its weights are not flat numeric arrays")
 
-        def weights(i, part, listed):
-            if listed is None:
-                return None
-            wanted = {f"{i}.{part}.{name}" for name in listed}
-            if not wanted <= names:
-                raise ValueError(f"fit {i} lacks its {part} arrays")
-            out = {name: npz[f"{i}.{part}.{name}"] for name in listed}
-            if any(w.dtype.kind not in "fiu" for w in out.values()):
-                raise ValueError(f"fit {i}: a {part} array is not numeric")
-            return out
-        results = []
-        for i, (fit, config) in enumerate(zip(fits, job)):
-            if not (isinstance(fit.get("history"), dict) and isinstance(fit.get("final"), dict)
-                    and isinstance(fit.get("wall_time"), (int, float))):
-                raise ValueError(f"fit {i}: history, final or wall_time missing")
-            results.append(train.Result(config, weights(i, "params", fit["params"]), fit["history"], fit["final"],
-                                        float(fit["wall_time"]), weights(i, "last", fit["last"])))
+    def weights(listed):
+        if listed is None:
+            return None
+        out = {}
+        for name, dtype, shape, offset in listed:
+            size = int(np.prod(shape))
+            if dtype not in data or offset < 0 or offset + size > data[dtype].size:
+                raise ValueError(f"the weights {name} lie outside its arrays")
+            out[name] = data[dtype][offset:offset + size].reshape(shape)
+        return out
+    results = []
+    for i, (fit, config) in enumerate(zip(fits, job)):
+        if not (isinstance(fit.get("history"), dict) and isinstance(fit.get("final"), dict)
+                and isinstance(fit.get("wall_time"), (int, float))):
+            raise ValueError(f"fit {i}: history, final or wall_time missing")
+        results.append(train.Result(config, weights(fit["params"]), fit["history"], fit["final"],
+                                    float(fit["wall_time"]), weights(fit["last"])))
     return results
 
 

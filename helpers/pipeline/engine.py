@@ -89,11 +89,12 @@ def cost(job: tuple) -> float:
     return total
 
 
-def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = None) -> list:
+def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = None, quiet: bool = False) -> list:
     """[[Result per config of job] for each job], in order; cached jobs are not recomputed.
 
     ``labels``: a name per job for progress and errors (e.g. "l2 λ=0.01, seed 1").
     ``stats``: filled with {"cached": n, "computed": m, "where": "dask"|"serial"}.
+    ``quiet``: no progress bar and no per-fit lines (`make bench` prints figures only).
     An interrupt (KeyboardInterrupt) cancels the fits not yet finished and raises Interrupted
     saying how many are done: the finished ones are cached, so running the cell again continues.
     """
@@ -107,9 +108,10 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     if stats is not None:
         stats.update(cached=len(jobs) - len(todo), computed=len(todo), where=where)
     if not todo:
-        progress.all_cached(len(jobs))
+        if not quiet:
+            progress.all_cached(len(jobs))
         return results
-    bar = progress.FitBar(labels, len(jobs) - len(todo))
+    bar = progress.FitBar(labels, len(jobs) - len(todo), quiet=quiet)
     try:
         if where == "serial":
             for i in todo:

@@ -1,7 +1,7 @@
 """Progress a person can follow: one bar per notebook cell, one status line per build.
 
 Interface:
-    bar = FitBar(labels, cached)      # one engine.run call: cached fits count as done
+    bar = FitBar(labels, cached)      # one engine.run call: cached fits count as done (quiet=True: shows nothing)
     bar.epoch(i, epoch, max_epochs)   # fit i is running; bar.done(i, seconds); bar.close()
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
     announce(client, key, cost, label) # a fit submitted (its estimated cost, for the estimate)
@@ -26,12 +26,14 @@ MIN_INTERVAL = 0.5   # seconds between two epoch events of one fit
 class FitBar:
     """The progress of one engine.run call: ``len(labels)`` fits, ``cached`` of them from the cache."""
 
-    def __init__(self, labels: list[str], cached: int):
+    def __init__(self, labels: list[str], cached: int, quiet: bool = False):
         self.labels, self.total, self.finished, self.cached = labels, len(labels), cached, cached
         self.running: dict[int, tuple[int, int]] = {}
         self.lock = threading.Lock()
-        self.bar = None
-        if in_pipeline():
+        self.bar, self.quiet = None, quiet
+        if quiet:
+            pass
+        elif in_pipeline():
             print(f"fits: {self.total - cached} to run, {cached} from the cache", flush=True)
         else:
             from tqdm.auto import tqdm
@@ -62,6 +64,8 @@ class FitBar:
         with self.lock:
             epochs = self.running.pop(i, None)
         self.finished += 1
+        if self.quiet:
+            return
         if self.bar is None:
             took = f" in {seconds:.1f} s" if seconds else ""
             ran = f", {epochs[0]} epochs" if epochs else ""
