@@ -30,6 +30,7 @@ from .. import train
 from ..config import Config
 from . import cluster, progress, provenance, settings
 from .cache import key, load_cached, store
+from .estimate import kind, setting
 # Config fields that do not change the arrays a fit trains on: jobs that differ only in
 # these share their splits in a worker.
 NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", "l2", "l2_gradient",
@@ -154,7 +155,7 @@ def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
     for i in todo:
         futures[c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
                          priority=int(cost(jobs[i]) // 1e9))] = i
-        progress.announce(c, keys[i], cost(jobs[i]), labels[i], jobs[i][0].model)
+        progress.announce(c, keys[i], cost(jobs[i]), labels[i], kind(jobs[i]), setting(jobs[i]))
     pending, checked = set(futures), time.monotonic()
     try:
         while pending:

@@ -4,7 +4,7 @@ Interface:
     bar = FitBar(labels, cached)      # one engine.run call: cached fits count as done (quiet=True: shows nothing)
     bar.epoch(i, epoch, max_epochs)   # fit i is running; bar.done(i, seconds); bar.close()
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
-    announce(client, key, cost, label) # a fit submitted (its estimated cost, for the estimate)
+    announce(client, key, cost, label, kind, setting)   # a fit submitted (its cost, for the estimate)
 
 In JupyterLab the bar is a widget (tqdm.auto) that names the running fits and their epochs and
 refreshes in place; where the pipeline logs (``$WORKBOOK_OUTPUT`` set) it prints one line per
@@ -131,10 +131,11 @@ def report_done(key: str, seconds: float) -> None:
     _log_event({"event": "done", "key": key, "seconds": seconds})
 
 
-def announce(client, key: str, cost: float, label: str, kind: str) -> None:
-    """Tell the build's monitor that a fit was submitted, with its estimated cost and its kind of
-    model (each kind's seconds per cost unit are learnt apart: early stopping differs by kind)."""
+def announce(client, key: str, cost: float, label: str, kind: str, setting: str = "") -> None:
+    """Tell the build's monitor that a fit was submitted, with its estimated cost, its kind and its
+    setting (estimate.py learns seconds per cost unit by each)."""
     try:
-        client.log_event(TOPIC, {"event": "submitted", "key": key, "cost": cost, "label": label, "kind": kind})
+        client.log_event(TOPIC, {"event": "submitted", "key": key, "cost": cost, "label": label, "kind": kind,
+                                 "setting": setting})
     except Exception:  # noqa: BLE001 - progress must never stop a fit
         pass

@@ -4,7 +4,8 @@ the Makefile's stamps step; everything after it reads what that step wrote.
 Interface:
     effective(path, scale)     # the parameters a run of ``path`` executes with (validated)
     write_stamps(files, scale, out)   # what make compares: params/<run>.json, stamps/*.digest, stamps/runs.list,
-                                      # and resolved/<run>.json: {run, scale, notebook, parameters, inputs}
+                                      # and resolved/<run>.json: {run, scale, notebook, parameters, inputs};
+                                      # and plan.json, every fit the runs will ask for (plan.py)
     load_resolved(run, root)   # that record of the build under ``root``: the notebook (experiment.parameters)
                                # and the results check (results.read_results) consume it, never the YAML
     python -m helpers.pipeline.resolve stamps --scale S --out BUILD FILES...  (the Makefile's step)
@@ -21,6 +22,7 @@ from ..config import Config
 from .files import write_if_changed
 from .names import ParameterFileError, check_layout, notebook_of, notebook_path, notebooks, run_id, shown
 from .params import parameters
+from .plan import write_plan
 from .provenance import RUN_CODE, code_digest, inputs, notebook_digest
 from .runfiles import defaults, merge, read
 from .specs import SPECS
@@ -70,6 +72,7 @@ def write_stamps(files, scale: str, out: Path) -> None:
         except ParameterFileError:      # a name make cannot carry: `runs check` names it (make leaves it out)
             continue
     write_if_changed(out / "stamps" / "runs.list", "".join(f"{name}\n" for name in sorted(names.values())))
+    resolved_runs = []
     for path, name in names.items():
         target, error = out / "params" / f"{name}.json", out / "params" / f"{name}.error"
         resolved = resolved_file(out.parent, name)
@@ -86,6 +89,8 @@ def write_stamps(files, scale: str, out: Path) -> None:
                   "inputs": inputs(values, notebook)}
         write_if_changed(target, json.dumps(values, indent=1, ensure_ascii=False) + "\n")
         write_if_changed(resolved, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        resolved_runs.append(record)
+    write_plan(resolved_runs, out, scale)   # every fit the runs will ask for: the status line's estimate
 
 
 def resolved_file(root: Path, run: str) -> Path:
