@@ -101,7 +101,7 @@ def fits_on_workers(workers: int, jobs: list) -> float:
     from distributed import Client, LocalCluster
 
     from . import engine
-    with tempfile.TemporaryDirectory() as cache, LocalCluster(n_workers=workers, threads_per_worker=1,
+    with cachebench.restored("WORKBOOK_CACHE"), tempfile.TemporaryDirectory() as cache, LocalCluster(n_workers=workers, threads_per_worker=1,
                                                               processes=True, dashboard_address=None) as cluster, \
             Client(cluster):
         os.environ["WORKBOOK_CACHE"] = cache

@@ -16,6 +16,7 @@ import os
 import pickle
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import Config
@@ -68,15 +69,21 @@ def real_samples() -> list:
             (Config(model="softmax", init="zeros", **base),),
             (Config(model="mlp", hidden=(128,), activation="tanh", init="xavier", **base),),
             tuple(Config(model="softmax", init="zeros", l2=lam, **base) for lam in (0.1, 0.01, 0.001))]
-    with tempfile.TemporaryDirectory() as folder:
-        saved = os.environ.get("WORKBOOK_CACHE"), os.environ.get("WORKBOOK_ENGINE")
+    with tempfile.TemporaryDirectory() as folder, restored("WORKBOOK_CACHE", "WORKBOOK_ENGINE"):
         os.environ.update(WORKBOOK_CACHE=folder, WORKBOOK_ENGINE="serial")
-        try:
-            results = engine.run(jobs, log=lambda *_: None, quiet=True)
-        finally:
-            for name, value in zip(("WORKBOOK_CACHE", "WORKBOOK_ENGINE"), saved):
-                os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+        results = engine.run(jobs, log=lambda *_: None, quiet=True)
     return list(zip(jobs, results))
+
+
+@contextmanager
+def restored(*names: str):
+    """The environment variables ``names`` as they were once the block ends (timed fits use caches of their own)."""
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
 def line(n: int = 100) -> str:

@@ -6,6 +6,7 @@ Interface:
     e.submitted(key, cost, kind); e.epoch(key, fraction, now); e.done(key, seconds)
     e.remaining(now, workers)           # seconds until the last fit ends, or None (nothing to go on yet)
     load_rates(scale), save_rates(scale, measured)   # seconds per cost unit per kind, in the cache folder
+    read_plan(path)                     # (scale, fits) of a build's plan.json (plan.write_plan)
 
 What remains: every fit of the plan that was not cached when the runs were resolved and is not done,
 and every fit submitted that the plan did not list (08_best's trials). Each lasts its cost
@@ -23,11 +24,13 @@ import hashlib
 import heapq
 import json
 import sys
+from pathlib import Path
 
 from . import settings
 from .files import atomic_write
 
 RATES = "rates.json"
+PLAN = "workbook-plan-1"   # the format of build/plan.json (plan.write_plan)
 
 
 def kind(job: tuple) -> str:
@@ -118,6 +121,20 @@ class Estimator:
         for d in waiting:   # longest first, each on the worker free first
             heapq.heappush(free, heapq.heappop(free) + d)
         return max(free)
+
+
+def read_plan(path: Path) -> tuple[str, list[dict]]:
+    """(scale, fits) of a plan file; ("full", []) when there is none or it is not a plan (its fits are then
+    estimated as they are submitted)."""
+    try:
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "full", []
+    if not (isinstance(content, dict) and content.get("format") == PLAN and isinstance(content.get("fits"), list)):
+        return "full", []
+    fits = [f for f in content["fits"] if isinstance(f, dict) and {"key", "cost", "kind"} <= set(f)
+            and isinstance(f["cost"], (int, float))]
+    return str(content.get("scale", "full")), fits
 
 
 def _rates_file():

@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 from . import settings
-from .estimate import Estimator, load_rates, save_rates
+from .estimate import Estimator, load_rates, read_plan, save_rates
 from .files import atomic_write
-from .plan import read_plan
 from .progress import TOPIC
 
 

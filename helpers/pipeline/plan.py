@@ -5,7 +5,7 @@ Interface:
     jobs_of(parameters, notebook)   # [[job, ...] per engine.run call] a run of ``notebook`` makes, in order
     plan(resolved_runs, scale)      # {"scale", "fits": [{key, cost, kind, run, stage, cached}]}: one per distinct job
     write_plan(resolved_runs, out, scale)  # <out>/plan.json (the stamps step: resolve.write_stamps)
-    read_plan(path)                 # (scale, that file's fits), or ("full", []) when there is none
+    estimate.read_plan(path)        # (scale, that file's fits), or ("full", []) when there is none
 
 What each notebook fits is in ``CALLS``, in the order its cells call experiment.fit_variants /
 fit_selection; a notebook without fits (03, 07) is absent, and one whose fits depend on what earlier
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import cache, provenance
 from .engine import cost
-from .estimate import kind, setting
+from .estimate import PLAN, kind, setting
 from .files import atomic_write
 from .fits import penalty_variants, selection_jobs, variant_jobs
 from .params import base_config
@@ -59,22 +59,8 @@ def plan(resolved: list[dict], scale: str = "full") -> dict:
                     seen.add(k)
                     fits.append({"key": k, "cost": cost(job), "kind": kind(job), "setting": setting(job), "run": record["run"],
                                  "stage": stage, "fits": len(job), "cached": cache.cached(k)})
-    return {"format": "workbook-plan-1", "scale": scale, "fits": fits}
+    return {"format": PLAN, "scale": scale, "fits": fits}
 
 
 def write_plan(resolved: list[dict], out: Path, scale: str = "full") -> None:
     atomic_write(Path(out) / "plan.json", (json.dumps(plan(resolved, scale), indent=0) + "\n").encode())
-
-
-def read_plan(path: Path) -> tuple[str, list[dict]]:
-    """(scale, fits) of a plan file; ("full", []) when there is none or it is not a plan (its fits are then
-    estimated as they are submitted)."""
-    try:
-        content = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "full", []
-    if not (isinstance(content, dict) and content.get("format") == "workbook-plan-1" and isinstance(content.get("fits"), list)):
-        return "full", []
-    fits = [f for f in content["fits"] if isinstance(f, dict) and {"key", "cost", "kind"} <= set(f)
-            and isinstance(f["cost"], (int, float))]
-    return str(content.get("scale", "full")), fits

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..config import Config
 from . import cache, provenance
 from .estimate import Estimator
-from .plan import plan
+from .plan import jobs_of, plan
 
 FORMAT = "workbook-recorded-build-1"
 
@@ -38,9 +38,15 @@ def record(root: Path, workers: int = 2) -> dict:
             for f in results:
                 fits[provenance.canonical(cache.identity(Config.from_dict(f["config"])))] = f
     resolved = [{"run": r["run"], "notebook": r["run"].split("/")[1], "parameters": r["parameters"]} for r in records]
-    from .plan import jobs_of
+    jobs = {}   # key -> job, as plan() keeps them: each distinct job once
+    code = provenance.code_digest(provenance.COURSE_CODE)
+    for x in resolved:
+        for stage in jobs_of(x["parameters"], x["notebook"]):
+            for job in stage:
+                jobs.setdefault(cache.key(job, code), job)
     tasks = []
-    for planned, job in zip(plan(resolved)["fits"], (j for x in resolved for stage in jobs_of(x["parameters"], x["notebook"]) for j in stage)):
+    for planned in plan(resolved)["fits"]:
+        job = jobs[planned["key"]]
         parts = [fits[provenance.canonical(cache.identity(c))] for c in job]
         tasks.append({**{k: planned[k] for k in ("key", "cost", "kind", "setting", "run", "stage")},
                       "seconds": sum(p["wall_time"] for p in parts),
