@@ -90,7 +90,12 @@ def write_stamps(files, scale: str, out: Path) -> None:
         write_if_changed(target, json.dumps(values, indent=1, ensure_ascii=False) + "\n")
         write_if_changed(resolved, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
         resolved_runs.append(record)
-    write_plan(resolved_runs, out, scale)   # every fit the runs will ask for: the status line's estimate
+    try:   # every fit the runs will ask for: the status line's estimate (never a reason to stop a build)
+        write_plan(resolved_runs, out, scale)
+    except (ValueError, KeyError, TypeError) as error:
+        (out / "plan.json").unlink(missing_ok=True)
+        print(f"runs: no plan of the build's fits ({type(error).__name__}: {error}); the status line estimates "
+              "the fits as they are submitted", file=sys.stderr)
 
 
 def resolved_file(root: Path, run: str) -> Path:
