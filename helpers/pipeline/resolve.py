@@ -22,8 +22,8 @@ from ..config import Config
 from .files import write_if_changed
 from .names import ParameterFileError, check_layout, notebook_of, notebook_path, notebooks, run_id, shown
 from .params import parameters
-from .plan import write_plan
 from .provenance import RUN_CODE, code_digest, inputs, notebook_digest
+from .plan import write_plan
 from .runfiles import defaults, merge, read
 from .specs import SPECS
 
