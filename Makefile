@@ -205,8 +205,11 @@ tests/notebooks/%.ipynb: notebooks/%.ipynb $(wildcard helpers/*.py helpers/*/*.p
 clean-studies: ## remove the search's Optuna studies (.cache/studies): the next make best searches again (its fits stay cached)
 	@$(LOCKED) rm -rf .cache/studies && echo "clean-studies: removed .cache/studies"
 
-clean-cache: ## remove the fit cache (.cache/fits): the next build refits everything
-	@$(LOCKED) rm -rf .cache/fits && echo "clean-cache: removed .cache/fits"
+# The seconds per cost unit earlier builds measured (.cache/fits/rates.json) are kept: they are this
+# machine's, not fits, and give a from-scratch build its estimate from the start.
+clean-cache: ## remove the fit cache (.cache/fits; keeps the measured rates.json): the next build refits everything
+	@$(LOCKED) find .cache/fits -mindepth 1 -maxdepth 1 ! -name rates.json -exec rm -rf {} + 2>/dev/null || true; \
+	  echo "clean-cache: removed the fits in .cache/fits (kept rates.json, the build estimate's measured rates)"
 
 # LAB_ARGS: extra arguments for JupyterLab (e.g. LAB_ARGS="--no-browser --port 8899"); as root
 # (a container) --allow-root is added. New notebooks start on the project's kernel.

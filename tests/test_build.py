@@ -1,7 +1,10 @@
 """The build graph and the build's progress (issue 17): what make actually applies, checked with
 `make -pn` (make's own database), and the status line's arithmetic rebuilt by hand."""
 import subprocess
+import time
 from pathlib import Path
+
+import pytest
 
 from helpers.pipeline import engine
 from helpers.config import Config
@@ -50,8 +53,14 @@ def test_long_fits_get_the_higher_priority():
     assert engine.cost(chain) == 2 * engine.cost((net(10, 1000),))
 
 
-def test_the_status_line_counts_fits_and_estimates_what_is_left():
-    monitor = BuildMonitor("tcp://127.0.0.1:1")
+@pytest.fixture
+def monitor(tmp_path, monkeypatch):
+    """A monitor with no plan and no kept rates (its fits are learnt as they are submitted)."""
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "fits"))
+    return BuildMonitor("tcp://127.0.0.1:1", out=tmp_path / "build" / "fit-phase.json")
+
+
+def test_the_status_line_counts_fits_and_estimates_what_is_left(monitor):
     monitor.workers = 2
     for key, cost, kind in (("a", 10.0, "mlp"), ("b", 10.0, "mlp"), ("c", 20.0, "mlp"), ("d", 40.0, "softmax"),
                             ("e", 100.0, "logistic"), ("f", 100.0, "logistic")):
@@ -61,9 +70,12 @@ def test_the_status_line_counts_fits_and_estimates_what_is_left():
     monitor.handle((0, {"event": "epoch", "key": "b", "epoch": 5, "epochs": 10}))
     line = monitor.line()
     assert "fits 2 done, 1 running, 3 waiting" in line
-    # left, per kind's rate: mlp b half done (5) + c (20) = 25 units x 3 s = 75 s; logistic f 100 x 0.1 = 10 s;
-    # softmax d, no softmax done yet: 40 units at the overall rate (40 s / 110 units) = 14.5 s; over 2 workers
-    assert f"about {round((75 + 10 + 40 * 40 / 110) / 2) // 60}:{round((75 + 10 + 40 * 40 / 110) / 2) % 60:02d} left" in line
+    # per kind's rate: b half done: 5 units x 3 s = 15 s on one worker; then longest first on the worker
+    # free first: c 20 x 3 = 60 s on the other; softmax d, none done yet: 40 units at the overall rate
+    # (40 s / 110 units) after b; logistic f 100 x 0.1 = 10 s after that: the last worker is free at 60 s
+    b, c, d, f = 15, 60, 40 * 40 / 110, 10
+    left = round(max(c, b + d + f))
+    assert f"about {left // 60}:{left % 60:02d} left for the build's 4 fits to go" in line
 
 
 def test_a_pipeline_run_prints_one_line_per_fit(monkeypatch, capsys):
@@ -76,14 +88,13 @@ def test_a_pipeline_run_prints_one_line_per_fit(monkeypatch, capsys):
                                                     "fits: 2/2 done: tanh, seed 1, 7 epochs in 12.5 s"]
 
 
-def test_a_kind_with_no_finished_fit_is_estimated_from_its_running_fits():
-    monitor = BuildMonitor("tcp://127.0.0.1:1")
+def test_a_kind_with_no_finished_fit_is_estimated_from_its_running_fits(monitor):
     monitor.workers = 1
     monitor.handle((0, {"event": "submitted", "key": "m1", "cost": 100.0, "kind": "mlp"}))
     monitor.handle((0, {"event": "submitted", "key": "m2", "cost": 100.0, "kind": "mlp"}))
     monitor.handle((0, {"event": "epoch", "key": "m1", "epoch": 1, "epochs": 4}))
-    monitor.started["m1"] -= 50.0                       # m1 started 50 s ago and is a quarter done
-    rate = monitor._rates()["mlp"]
+    monitor.estimator.started["m1"] -= 50.0             # m1 started 50 s ago and is a quarter done
+    rate = monitor.estimator.rates(time.monotonic())[0]["mlp"]
     assert abs(rate - 50.0 / 25.0) < 0.01               # 50 s for 25 cost units
     assert "about 5:" in monitor.line()                  # m1's 75 units + m2's 100 units at 2 s each = 350 s
 

@@ -82,7 +82,7 @@ def test_a_notebook_run_is_keyed_by_what_shapes_its_outputs_not_by_progress_or_f
 
 def test_a_damaged_cache_entry_is_recomputed_never_used(cache, serial):
     (first,) = engine.run([job(0)])
-    entry = next(cache.rglob("*.pkl"))
+    entry = next(cache.rglob("*.npz"))
     content = bytearray(entry.read_bytes())
     content[-10] ^= 0xFF
     entry.write_bytes(bytes(content))

@@ -6,9 +6,10 @@ the one home of their rules, which the Makefile asks), ``runfiles`` (parameter f
 notebooks' parameters cells), ``specs`` and ``params`` (what each notebook takes, validated),
 ``resolve`` (the Makefile's stamps step), ``provenance`` (digests of a run's inputs),
 ``fits`` and ``engine`` (fits as Dask tasks), ``cache`` (the fit cache), ``cluster`` (where fits
-run), ``progress`` and ``monitor`` (what a person sees while they run), ``results`` (records
+run), ``progress`` and ``monitor`` (what a person sees while they run), ``plan`` (every fit a build will
+ask for), ``estimate`` (what remains of it) and ``replay`` (a recorded build replayed through it), ``results`` (records
 tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),
 ``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
-``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench`` (`make bench`), ``lab``
+``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench`` and ``cachebench`` (`make bench`), ``lab``
 (JupyterLab saves).
 """

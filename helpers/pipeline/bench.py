@@ -7,8 +7,12 @@ Printed (nothing is asserted: speed is not a test):
   - that epoch as ``fit`` runs it (BLAS pinned to one thread) and under numpy's default
     threads, each on a quiet machine and with one core kept busy by another process;
   - a batch of fits on a local Dask cluster with 1 worker and with 2 (the speed-up);
-  - the full build's estimate: the fits' compute time recorded in this build's results
-    (build/results/, if `make report` ran) over the workers, plus the measured notebook overhead.
+  - what loading the fit cache costs, in its data-only format and in the pickle format it replaced
+    (cachebench.py);
+  - the estimate of a from-scratch `make report` (every fit of notebooks/runs at full scale computed):
+    the status line's estimator (estimate.py) on the whole plan, with the rates earlier builds kept,
+    beside the last full build's record (build/fit-phase.json) when there is one.
+It prints figures only: the fits it times show no progress (engine.run(quiet=True)).
 Every time is the best of several interleaved repeats (this is a shared virtual machine).
 """
 from __future__ import annotations
@@ -29,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from ..config import Config
 from ..data import load
 from ..train import build_model, run_epoch
-from . import settings
+from . import cachebench, settings
 
 
 def best_of(repeats: int, fn) -> float:
@@ -97,25 +101,41 @@ def fits_on_workers(workers: int, jobs: list) -> float:
     from distributed import Client, LocalCluster
 
     from . import engine
-    with tempfile.TemporaryDirectory() as cache, LocalCluster(n_workers=workers, threads_per_worker=1,
+    with cachebench.restored("WORKBOOK_CACHE"), tempfile.TemporaryDirectory() as cache, LocalCluster(n_workers=workers, threads_per_worker=1,
                                                               processes=True, dashboard_address=None) as cluster, \
             Client(cluster):
         os.environ["WORKBOOK_CACHE"] = cache
-        engine.run(jobs[:workers], log=lambda *_: None)            # warm-up: workers load the data
+        engine.run(jobs[:workers], log=lambda *_: None, quiet=True)   # warm-up: workers load the data
         os.environ["WORKBOOK_CACHE"] = cache + "/timed"
         start = time.perf_counter()
-        engine.run(jobs, log=lambda *_: None)
+        engine.run(jobs, log=lambda *_: None, quiet=True)
         return time.perf_counter() - start
 
 
-def build_compute(root: Path) -> tuple[float, int]:
-    """(seconds of fitting recorded in the full build's results, number of fits)."""
-    total, count = 0.0, 0
-    for path in (root / "build" / "results" / "runs").rglob("*.json"):
-        for results in json.loads(path.read_text()).get("runs", {}).values():
-            for r in results:
-                total, count = total + r["wall_time"], count + 1
-    return total, count
+def build_estimate(workers: int) -> str:
+    """The status line's estimate (estimate.Estimator) of a from-scratch full `make report`: every fit
+    of the runs in notebooks/runs, none cached, at the rates kept from earlier full builds."""
+    from .estimate import Estimator, load_rates
+    from .names import runs
+    from .plan import plan
+    from .resolve import effective
+    resolved = []
+    for run in runs(settings.NOTEBOOKS / "runs"):
+        try:
+            resolved.append({"run": run, "notebook": run.split("/")[1],
+                             "parameters": effective(settings.NOTEBOOKS / f"{run}.yaml", "full")})
+        except ValueError:   # a file with a problem: `make report` names it; its fits are not counted
+            continue
+    fits = plan(resolved, "full")["fits"]
+    rates = load_rates("full", log=lambda *_: None)
+    what = (f"from-scratch `make report` (full scale: {len(resolved)} runs of notebooks/runs, "
+            f"{sum(f['fits'] for f in fits)} fits in {len(fits)} tasks, on {workers} workers)")
+    if not rates["kinds"]:
+        return f"build estimate: no full build has kept its rates here yet ({settings.cache_dir() / 'rates.json'}): no estimate of a {what}"
+    left = Estimator([{**f, "cached": False} for f in fits], rates).remaining(0.0, workers)
+    known = sum(f["setting"] in rates["settings"] for f in fits)
+    return (f"build estimate: {what}: about {left / 60:.1f} min of fitting, from the rates earlier builds kept "
+            f"({known} of the {len(fits)} tasks' settings measured, the rest by kind of model)")
 
 
 def main(argv=None) -> None:
@@ -161,18 +181,13 @@ def main(argv=None) -> None:
     phase = root / "build" / "fit-phase.json"
     if phase.exists():   # written by the last full build's cluster (helpers.pipeline.monitor.BuildMonitor)
         b = json.loads(phase.read_text())
-        print(f"last full build: {b['fits']} fits, {b['fit_compute_s'] / 60:.1f} min of fit compute in a fit phase of "
+        print(f"last full build (build/fit-phase.json): {b['fits']} fits, {b['fit_compute_s'] / 60:.1f} min of fit compute in a fit phase of "
               f"{b['fit_phase_wall_s'] / 60:.1f} min on {b['workers']} workers: utilisation {b['utilisation']:.0%} "
               f"(compute / (wall x workers)); whole build {b['build_wall_s'] / 60:.1f} min")
     else:
         print("last full build: no build/fit-phase.json yet (make report writes it)")
-    compute, count = build_compute(root)
-    if count:
-        workers = os.cpu_count() or 1
-        print(f"full build: {count} fits took {compute / 60:.1f} min of compute; on {workers} workers at the "
-              f"speed-up above that is about {compute / (one / two) / 60:.1f} min of fitting")
-    else:
-        print("full build: no full-scale results yet (make report), so no estimate")
+    print(cachebench.line())
+    print(build_estimate(os.cpu_count() or 1))
 
 
 @contextmanager

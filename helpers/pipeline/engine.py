@@ -30,6 +30,7 @@ from .. import train
 from ..config import Config
 from . import cluster, progress, provenance, settings
 from .cache import key, load_cached, store
+from .estimate import kind, setting
 # Config fields that do not change the arrays a fit trains on: jobs that differ only in
 # these share their splits in a worker.
 NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", "l2", "l2_gradient",
@@ -89,11 +90,12 @@ def cost(job: tuple) -> float:
     return total
 
 
-def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = None) -> list:
+def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = None, quiet: bool = False) -> list:
     """[[Result per config of job] for each job], in order; cached jobs are not recomputed.
 
     ``labels``: a name per job for progress and errors (e.g. "l2 λ=0.01, seed 1").
     ``stats``: filled with {"cached": n, "computed": m, "where": "dask"|"serial"}.
+    ``quiet``: no progress bar and no per-fit lines (`make bench` prints figures only).
     An interrupt (KeyboardInterrupt) cancels the fits not yet finished and raises Interrupted
     saying how many are done: the finished ones are cached, so running the cell again continues.
     """
@@ -107,9 +109,10 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     if stats is not None:
         stats.update(cached=len(jobs) - len(todo), computed=len(todo), where=where)
     if not todo:
-        progress.all_cached(len(jobs))
+        if not quiet:
+            progress.all_cached(len(jobs))
         return results
-    bar = progress.FitBar(labels, len(jobs) - len(todo))
+    bar = progress.FitBar(labels, len(jobs) - len(todo), quiet=quiet)
     try:
         if where == "serial":
             for i in todo:
@@ -152,7 +155,7 @@ def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
     for i in todo:
         futures[c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
                          priority=int(cost(jobs[i]) // 1e9))] = i
-        progress.announce(c, keys[i], cost(jobs[i]), labels[i], jobs[i][0].model)
+        progress.announce(c, keys[i], cost(jobs[i]), labels[i], kind(jobs[i]), setting(jobs[i]))
     pending, checked = set(futures), time.monotonic()
     try:
         while pending:

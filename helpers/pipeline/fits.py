@@ -2,6 +2,7 @@
 
 Interface:
     runs = run_variants(base, variants, seeds, scale)   # {variant: [Result per seed]}: one task per fit
+    variant_jobs(...), sweep_jobs(...), selection_jobs(...)   # the jobs those submit (plan.py counts them)
     chain = run_sweep(base, steps, seeds, scale)        # warm-started: {step: [Result per seed]}
     runs = run_selection(base, selection, seeds, scale) # one fit per (penalty, λ), warm-started or not
     penalty_variants(["l1", "l2"], [0.1, 0.01])         # {"l1 λ=0.1": {"l1": 0.1}, ...}
@@ -22,10 +23,15 @@ def _jobs(base: Config, variants: dict, seeds: list[int], scale: str):
             yield name, seed, scaled(base.replace(**overrides, seed=seed), scale)
 
 
+def variant_jobs(base: Config, variants: dict, seeds: list[int], scale: str = "full") -> list[tuple]:
+    """The jobs run_variants submits: one fit per (variant, seed)."""
+    return [(config,) for _, _, config in _jobs(base, variants, seeds, scale)]
+
+
 def run_variants(base: Config, variants: dict, seeds: list[int], scale: str = "full") -> dict:
     """{variant name: [Result for each seed]}: every (variant, seed) fit is one task (engine.run)."""
     jobs = list(_jobs(base, variants, seeds, scale))
-    results = engine.run([(config,) for _, _, config in jobs], [f"{name}, seed {seed}" for name, seed, _ in jobs])
+    results = engine.run(variant_jobs(base, variants, seeds, scale), [f"{name}, seed {seed}" for name, seed, _ in jobs])
     runs = {name: [] for name in variants}
     for (name, _, _), (result,) in zip(jobs, results):
         runs[name].append(result)
@@ -39,8 +45,7 @@ def run_sweep(base: Config, steps, seeds: list[int], scale: str = "full") -> dic
     the same initial weights; all chains run as one batch of tasks.
     Returns {step name: [Result for each seed]}."""
     sets = steps if isinstance(steps, list) else [steps]
-    chains = [[scaled(base.replace(**overrides, seed=seed), scale) for overrides in one.values()]
-              for one in sets for seed in seeds]
+    chains = sweep_jobs(base, sets, seeds, scale)
     labels = [(f"set {i + 1} of {len(sets)}, " if len(sets) > 1 else "") + f"sweep of {len(one)}, seed {seed}"
               for i, one in enumerate(sets) for seed in seeds]
     results = iter(engine.run(chains, labels))
@@ -49,6 +54,12 @@ def run_sweep(base: Config, steps, seeds: list[int], scale: str = "full") -> dic
         per_seed = [next(results) for _ in seeds]
         out.update({name: [chain[i] for chain in per_seed] for i, name in enumerate(one)})
     return out
+
+
+def sweep_jobs(base: Config, sets: list, seeds: list[int], scale: str = "full") -> list[tuple]:
+    """The jobs run_sweep submits: one warm-started chain per (set of steps, seed)."""
+    return [tuple(scaled(base.replace(**overrides, seed=seed), scale) for overrides in one.values())
+            for one in sets for seed in seeds]
 
 
 def lambda_sets(lambdas: list) -> list[list[float]]:
@@ -65,10 +76,24 @@ def run_selection(base: Config, selection: dict, seeds: list[int], scale: str = 
     called ``hyper_parameters_tuning`` once per set; all chains run as one batch of tasks."""
     if not selection:
         return {}
-    sets = [penalty_variants(selection["penalties"], lambdas) for lambdas in lambda_sets(selection["lambdas"])]
+    sets = _selection_sets(selection)
     if not selection["warm_start"]:
         return run_variants(base, {k: v for steps in sets for k, v in steps.items()}, seeds, scale)
     return run_sweep(base, sets, seeds, scale)
+
+
+def _selection_sets(selection: dict) -> list[dict]:
+    return [penalty_variants(selection["penalties"], lambdas) for lambdas in lambda_sets(selection["lambdas"])]
+
+
+def selection_jobs(base: Config, selection: dict, seeds: list[int], scale: str = "full") -> list[tuple]:
+    """The jobs run_selection submits."""
+    if not selection:
+        return []
+    sets = _selection_sets(selection)
+    if not selection["warm_start"]:
+        return variant_jobs(base, {k: v for steps in sets for k, v in steps.items()}, seeds, scale)
+    return sweep_jobs(base, sets, seeds, scale)
 
 
 def penalty_variant_name(penalty: str, lam: float) -> str:

@@ -5,12 +5,15 @@ Interface:
     monitor.start(); ...; monitor.stop()       # prints the last line and writes the fit phase's record
 
 It listens to the cluster's progress topic (progress.TOPIC) and prints elapsed time, fits done /
-running / waiting and an estimate of what remains: in place on a terminal, once a minute in a
-log. It says nothing while the file ``monitor.quiet_file`` exists (the build's commands get its path as
+running / waiting and an estimate of what remains of the build's fits (estimate.py: every fit of
+the plan the stamps step wrote beside the fit-phase record, ``plan.json``, that was not cached, and
+any fit submitted that the plan did not list): in place on a terminal, once a minute in a log. It
+says nothing while the file ``monitor.quiet_file`` exists (the build's commands get its path as
 $WORKBOOK_MONITOR_QUIET: `make test` creates it while pytest writes). At the end it writes
 ``build/fit-phase.json`` (settings.build_log; read by `make bench`): fit compute, wall time, workers,
 utilisation = compute / the worker-seconds the fit phase had (workers counted every tick, so a lost
-worker lowers what was available, never raises the utilisation above 1).
+worker lowers what was available, never raises the utilisation above 1); and keeps this build's
+seconds per cost unit in the cache folder (estimate.save_rates) for the next build's first estimates.
 """
 from __future__ import annotations
 
@@ -23,26 +26,25 @@ import time
 from pathlib import Path
 
 from . import settings
+from .estimate import Estimator, load_rates, read_plan, save_rates
 from .files import atomic_write
 from .progress import TOPIC
 
 
 class BuildMonitor:
     """Listens to the build's cluster and prints: elapsed, fits done / running / waiting, and an
-    estimate of what remains (the fits submitted so far, at the seconds per cost unit the
-    finished ones took, over the workers). At the end it writes ``build/fit-phase.json``
-    (read by `make bench`): fit compute, wall time, workers, utilisation."""
+    estimate of the rest of the build's fits (estimate.Estimator). At the end it writes
+    ``build/fit-phase.json`` (read by `make bench`) and keeps the rates it measured."""
 
     def __init__(self, address: str, starter=None, out=None):
         self.address, self.starter = address, starter
         self.out = out or settings.build_log()
         self.tty = sys.stderr.isatty()
         self.interval = 2.0 if self.tty else 60.0
-        self.submitted: dict[str, float] = {}
-        self.kinds: dict[str, str] = {}             # key -> kind of model
-        self.started: dict[str, float] = {}         # key -> when its first epoch was reported
-        self.progress: dict[str, float] = {}       # key -> fraction of its epochs done
+        self.submitted: set[str] = set()
+        self.running: set[str] = set()
         self.finished: dict[str, float] = {}       # key -> seconds
+        self.estimator, self.scale, self.planned = None, "full", 0
         self.first = self.last = None
         self.workers = 0                            # the most workers seen
         self.worker_seconds = self.worker_seconds_at_last = 0.0   # workers x seconds since the first fit
@@ -64,56 +66,48 @@ class BuildMonitor:
         if self.finished:
             print(self.line(), file=sys.stderr, flush=True)
             self._write_log()
+            save_rates(self.scale, self._estimator().measured())
+
+    def _estimator(self) -> Estimator:
+        """Made at the first fit submitted: the stamps step has written this build's plan by then."""
+        if self.estimator is None:
+            self.scale, fits = read_plan(Path(self.out).parent / "plan.json")
+            self.planned = sum(not f.get("cached") for f in fits)
+            self.estimator = Estimator(fits, load_rates(self.scale))
+        return self.estimator
 
     def handle(self, event) -> None:
         _, message = event
         key = message.get("key")
         now = time.monotonic()
+        estimator = self._estimator()
         if message.get("event") == "submitted":
             self.first = self.first or now   # the fit phase starts with the first fit submitted
-            self.submitted.setdefault(key, float(message.get("cost", 1.0)))
-            self.kinds.setdefault(key, str(message.get("kind", "")))
+            self.submitted.add(key)
+            estimator.submitted(key, float(message.get("cost", 1.0)), str(message.get("kind", "")),
+                                str(message.get("setting", "")))
         elif message.get("event") == "epoch":
             self.first = self.first or now
-            self.started.setdefault(key, now)
-            # a chain's later fits restart the count: keep the largest fraction seen
-            self.progress[key] = max(self.progress.get(key, 0.0), message["epoch"] / max(message["epochs"], 1))
+            self.running.add(key)
+            estimator.epoch(key, message["epoch"] / max(message["epochs"], 1), now)
         elif message.get("event") == "done":
             self.finished[key] = float(message["seconds"])
-            self.progress.pop(key, None)
+            self.running.discard(key)
+            estimator.done(key, float(message["seconds"]))
             self.last = now
             self.worker_seconds_at_last = self.worker_seconds
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.begin
-        running = len(self.progress)
+        running = len(self.running)
         waiting = max(len(self.submitted) - len(self.finished) - running, 0)
         text = f"build: {_clock(elapsed)} elapsed | fits {len(self.finished)} done, {running} running, {waiting} waiting"
-        rates = self._rates()
-        if rates and self.workers:
-            overall = rates.get(None)
-            left = sum(self.submitted[k] * (1.0 - self.progress.get(k, 0.0)) * rates.get(self.kinds.get(k), overall)
-                       for k in self.submitted if k not in self.finished)
-            text += f" | about {_clock(left / self.workers)} left for the fits submitted so far"
+        estimator = self._estimator()
+        to_go = sum(k not in estimator.finished for k in estimator.cost)
+        left = estimator.remaining(time.monotonic(), self.workers) if self.workers else None
+        if left is not None:
+            text += f" | about {_clock(left)} left for the build's {to_go} fits to go"
         return text
-
-    def _rates(self, now: float | None = None) -> dict:
-        """Seconds per cost unit per kind of model and overall (key None): from the finished fits,
-        or, for a kind none of whose fits has finished, from its running fits' share of epochs done."""
-        now = time.monotonic() if now is None else now
-        seconds, costs = {}, {}
-
-        def add(kind, took, cost):
-            for k in (kind, None):
-                seconds[k], costs[k] = seconds.get(k, 0.0) + took, costs.get(k, 0.0) + cost
-        for k, took in self.finished.items():
-            if k in self.submitted:
-                add(self.kinds.get(k), took, self.submitted[k])
-        finished_kinds = {self.kinds.get(k) for k in self.finished}
-        for k, fraction in self.progress.items():
-            if k in self.submitted and k in self.started and self.kinds.get(k) not in finished_kinds and fraction > 0:
-                add(self.kinds.get(k), now - self.started[k], self.submitted[k] * fraction)
-        return {kind: seconds[kind] / costs[kind] for kind in seconds if costs[kind] > 0}
 
     def _loop(self) -> None:
         if self.starter is not None:

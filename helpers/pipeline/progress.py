@@ -1,11 +1,11 @@
 """Progress a person can follow: one bar per notebook cell, one status line per build.
 
 Interface:
-    bar = FitBar(labels, cached)      # one engine.run call: cached fits count as done
+    bar = FitBar(labels, cached)      # one engine.run call: cached fits count as done (quiet=True: shows nothing)
     bar.epoch(i, epoch, max_epochs)   # fit i is running; bar.done(i, seconds); bar.close() (says
                                       # "interrupted" when closed by an interrupt)
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
-    announce(client, key, cost, label) # a fit submitted (its estimated cost, for the estimate)
+    announce(client, key, cost, label, kind, setting)   # a fit submitted (its cost, for the estimate)
 
 In JupyterLab the bar is a widget (tqdm.auto) that names the running fits and their epochs and
 refreshes in place; where the pipeline logs (``$WORKBOOK_OUTPUT`` set) it prints one line per
@@ -28,12 +28,14 @@ MIN_INTERVAL = 0.5   # seconds between two epoch events of one fit
 class FitBar:
     """The progress of one engine.run call: ``len(labels)`` fits, ``cached`` of them from the cache."""
 
-    def __init__(self, labels: list[str], cached: int):
+    def __init__(self, labels: list[str], cached: int, quiet: bool = False):
         self.labels, self.total, self.finished, self.cached = labels, len(labels), cached, cached
         self.running: dict[int, tuple[int, int]] = {}
         self.lock = threading.Lock()
-        self.bar = None
-        if in_pipeline():
+        self.bar, self.quiet = None, quiet
+        if quiet:
+            pass
+        elif in_pipeline():
             print(f"fits: {self.total - cached} to run, {cached} from the cache", flush=True)
         else:
             from tqdm.auto import tqdm
@@ -64,6 +66,8 @@ class FitBar:
         with self.lock:
             epochs = self.running.pop(i, None)
         self.finished += 1
+        if self.quiet:
+            return
         if self.bar is None:
             took = f" in {seconds:.1f} s" if seconds else ""
             ran = f", {epochs[0]} epochs" if epochs else ""
@@ -138,10 +142,11 @@ def report_done(key: str, seconds: float) -> None:
     _log_event({"event": "done", "key": key, "seconds": seconds})
 
 
-def announce(client, key: str, cost: float, label: str, kind: str) -> None:
-    """Tell the build's monitor that a fit was submitted, with its estimated cost and its kind of
-    model (each kind's seconds per cost unit are learnt apart: early stopping differs by kind)."""
+def announce(client, key: str, cost: float, label: str, kind: str, setting: str = "") -> None:
+    """Tell the build's monitor that a fit was submitted, with its estimated cost, its kind and its
+    setting (estimate.py learns seconds per cost unit by each)."""
     try:
-        client.log_event(TOPIC, {"event": "submitted", "key": key, "cost": cost, "label": label, "kind": kind})
+        client.log_event(TOPIC, {"event": "submitted", "key": key, "cost": cost, "label": label, "kind": kind,
+                                 "setting": setting})
     except Exception:  # noqa: BLE001 - progress must never stop a fit
         pass

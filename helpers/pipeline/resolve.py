@@ -4,7 +4,8 @@ the Makefile's stamps step; everything after it reads what that step wrote.
 Interface:
     effective(path, scale)     # the parameters a run of ``path`` executes with (validated)
     write_stamps(files, scale, out)   # what make compares: params/<run>.json, stamps/*.digest, stamps/runs.list,
-                                      # and resolved/<run>.json: {run, scale, notebook, parameters, inputs}
+                                      # and resolved/<run>.json: {run, scale, notebook, parameters, inputs};
+                                      # and plan.json, every fit the runs will ask for (plan.py)
     load_resolved(run, root)   # that record of the build under ``root``: the notebook (experiment.parameters)
                                # and the results check (results.read_results) consume it, never the YAML
     python -m helpers.pipeline.resolve stamps --scale S --out BUILD FILES...  (the Makefile's step)
@@ -22,6 +23,7 @@ from .files import DiskFull, write_if_changed
 from .names import ParameterFileError, check_layout, notebook_of, notebook_path, notebooks, run_id, shown
 from .params import validate
 from .provenance import RUN_CODE, code_digest, inputs, notebook_digest
+from .plan import write_plan
 from .runfiles import defaults, merge, read
 from .specs import SPECS
 
@@ -70,6 +72,7 @@ def write_stamps(files, scale: str, out: Path) -> None:
         except ParameterFileError:      # a name make cannot carry: `runs check` names it (make leaves it out)
             continue
     write_if_changed(out / "stamps" / "runs.list", "".join(f"{name}\n" for name in sorted(names.values())))
+    resolved_runs = []
     for path, name in names.items():
         target, error = out / "params" / f"{name}.json", out / "params" / f"{name}.error"
         resolved = resolved_file(out.parent, name)
@@ -86,6 +89,13 @@ def write_stamps(files, scale: str, out: Path) -> None:
                   "inputs": inputs(values, notebook)}
         write_if_changed(target, json.dumps(values, indent=1, ensure_ascii=False) + "\n")
         write_if_changed(resolved, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        resolved_runs.append(record)
+    try:   # every fit the runs will ask for: the status line's estimate (never a reason to stop a build)
+        write_plan(resolved_runs, out, scale)
+    except (ValueError, KeyError, TypeError) as error:
+        (out / "plan.json").unlink(missing_ok=True)
+        print(f"runs: no plan of the build's fits ({type(error).__name__}: {error}); the status line estimates "
+              "the fits as they are submitted", file=sys.stderr)
 
 
 def resolved_file(root: Path, run: str) -> Path:
