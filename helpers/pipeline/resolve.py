@@ -131,8 +131,7 @@ def main(argv=None) -> int:
         for problem in check_layout(args.runs_dir) if args.runs_dir else []:
             print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
     except (ParameterFileError, DiskFull) as error:
-        print(f"runs: {error}", file=sys.stderr)
-        return 1
+        sys.exit(f"runs: {error}")      # the message on stderr, exit status 1
     return 0
 
 
