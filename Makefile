@@ -223,7 +223,7 @@ lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel (
 # network (figures embedded, math as MathML); the PDF needs XeLaTeX.
 REPORT     := $(OUT)report
 REPORT_NB  := $(REPORT)/build/report.ipynb
-REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_published.yaml $(wildcard report/templates/*/*) \
+REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_published.yaml $(wildcard $(BEST_RUNS)/*/*.yaml) notebooks/08_best.ipynb $(wildcard report/templates/*/*) \
               $(wildcard helpers/report/*.py helpers/figures/*) $(addprefix helpers/pipeline/,published.py results.py provenance.py settings.py space.py files.py)
 # the search's results (make best), when they exist: the report includes them, or says there are none
 BEST_RESULTS = $(wildcard $(OUT)build/results/runs-best/08_best/best.json)

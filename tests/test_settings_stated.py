@@ -113,3 +113,23 @@ def test_the_smoke_report_states_the_settings_its_records_ran_with(smoke_report)
     # smoke scale shortens the runs: the early chain's epoch cap is the smoke one, not the full study's 1,000
     assert describe.common(run("02_softmax/zhu_guo_early"), "epochs") != 1000
     assert "up to 1,000 epochs per λ" not in shown
+
+
+def test_the_search_section_states_what_make_best_searches_from_its_configurations():
+    """'Beyond the reports' is written from the search's classes: a class made a 784-64-10 ReLU network on the
+    first 5,000 images says so, and nothing of the default set-up's 784-128-10 or 60,000 is left."""
+    from helpers.report import best
+    base = {"model": "mlp", "hidden": [64], "activation": "relu", "n_train": 5000, "n_test": None,
+            "holdout": "shuffle", "holdout_size": 0.2, "restore": "best", "test_select": "last", "digits": None}
+    text = best.search_setup({"network, ReLU": {"base": base, "space": {"lr": ["log", 0.01, 1.0], "l2": ["log", 1e-7, 1e-3]}}},
+                             60000)
+    assert "*network, ReLU* (784-64-10 ReLU): the first 5,000 training images (20% drawn at random held out) " \
+           "and the full test set." in text
+    assert "(learning rate, L2 λ; the best hold-out epoch's weights are kept)" in text
+    assert "784-128-10" not in text and "60,000" not in text
+
+
+def test_without_a_search_the_section_describes_the_search_s_parameter_file():
+    from helpers.report import best
+    text = best.search_setup(best.search_classes(None, "smoke"), 60000)
+    assert "*logistic 2 vs 3* and *logistic 2 vs 8*: the first 2,000 training images" in text   # the smoke scale's subset

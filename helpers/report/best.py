@@ -2,6 +2,7 @@
 
 Interface:
     record, why = load_search(scale)                  # (the record, None) when current, else (None, why and the command)
+    search_setup(search_classes(record, scale), n)    # markdown: what `make best` searches, from its configurations
     rows = compare_classes(record, records, entries)  # per class: the reports' number, the stated run's, the searched one
     classes_table(rows), settings_table(rows)         # Pieces: one row per model class (numbers; chosen settings)
     search_figure(record)                             # Piece: hold-out score per trial, per class
@@ -13,8 +14,10 @@ not "did we reproduce the report", so they stay out of the reproduction table.
 """
 from __future__ import annotations
 
-from ..pipeline import results, space
+from ..pipeline import best as search_plan
+from ..pipeline import names, resolve, results, space
 from ..pipeline.results import StaleResultsError
+from . import describe
 from .embed import figure
 from .facts import n_test
 from .pieces import Piece, tabular
@@ -32,6 +35,44 @@ def load_search(scale: str) -> tuple[dict | None, str | None]:
         if str(error).startswith("no results"):
             return None, f"the search has not been run in this build (`{command}` runs it)"
         return None, f"its results are out of date, made from other inputs than the current files (`{command}` brings them up to date)"
+
+
+FIELD_WORDS = {"lr": "learning rate", "anneal_T": "the learning rate's annealing", "momentum": "classic momentum γ",
+               "batch_size": "batch size", "l2": "L2 λ", "l1": "L1 λ", "init": "initialisation"}
+
+
+def search_classes(record: dict | None, scale: str) -> dict:
+    """{class: {"base": its full configuration, "space": {field: [kind, ...]}}}: the search's record's
+    when it ran, else as the build resolves the search's parameter file now (what `make best` would run)."""
+    if record is not None:
+        return {name: {"base": c["base"], "space": c["space"]} for name, c in record["extra"]["classes"].items()}
+    P = resolve.effective(names.parameter_file(RUN), scale)
+    return {name: {"base": setup.base.to_dict(), "space": setup.space.to_dict()}
+            for name, setup in search_plan.setups(P).items()}
+
+
+def search_setup(classes: dict, total: int) -> str:
+    """What `make best` searches, every setting read from its classes' configurations: the classes (a
+    network with its widths and activation), the fields searched, and the data each class keeps."""
+    fields = ", ".join(FIELD_WORDS.get(f, f) for f in dict.fromkeys(f for c in classes.values() for f in c["space"]))
+    restored = all(c["base"].get("restore") == "best" for c in classes.values())
+    kept = {}
+    for name, c in classes.items():
+        one = {"runs": {name: [{"config": c["base"]}]}}
+        held = (f"the first {round(100 * c['base']['holdout_size'])}% of the pair's images" if c["base"].get("digits")
+                and c["base"].get("holdout") == "first" else describe.held_out(one))
+        data = f"{describe.training(one, total)} ({held} held out) and {describe.test_images(one)}"
+        label = f"*{name}* ({describe.network(one)})" if c["base"].get("model") == "mlp" else f"*{name}*"
+        kept.setdefault(data, []).append(label)
+    return (f"For each model class, `make best` searches the training settings ({fields}"
+            + ("; the best hold-out epoch's weights are kept" if restored else "") + ") with Optuna on the hold-out set "
+            "only, then trains the chosen setting on seeds the search never used and reads the test set once. Data, "
+            "split and architecture stay those of the class: " + "; ".join(f"{_listed(labels)}: {data}"
+                                                                        for data, labels in kept.items()) + ".")
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _published(entries: list, label: str | None) -> dict | None:
