@@ -28,7 +28,7 @@ import numpy as np
 from ..config import Config
 from ..train import Result, load_splits  # noqa: F401 (what notebooks use)
 from . import params, provenance
-from .fits import (FINAL_METRICS, penalty_variant_name, penalty_variants, run_selection, run_sweep,  # noqa: F401
+from .fits import (FINAL_METRICS, first_variant_penalties, penalty_variant_name, penalty_variants, run_selection, run_sweep,  # noqa: F401
                    run_variants, summarise)
 from .params import Parameters, base_config, scaled  # noqa: F401
 from .params import validate
@@ -88,8 +88,8 @@ def fit_penalties(P) -> tuple[dict, dict]:
     """01_logistic: (runs, summary) of each of P["penalties"] at each of P["lambdas"] retraining P's
     first variant; marked EDITED when the session changed that variant or the rest."""
     changed, rest = edited(P)
-    first, overrides = next(iter(P["variants"].items()))
-    penalised = penalty_variants(P["penalties"], P["lambdas"], overrides)
+    first = next(iter(P["variants"]))
+    penalised = first_variant_penalties(P["variants"], P["penalties"], P["lambdas"])
     return fit_variants(P, {marked(name, rest or first in changed): v for name, v in penalised.items()})
 
 
@@ -119,6 +119,12 @@ def edited(P) -> tuple[set, bool]:
     configuration differs or which that run lacks, whether anything else that shapes every fit
     differs: base, overrides, dataset, the selection, λs or penalties). A session that names a
     run (run = "runs/...") is checked against that run's file too."""
+    if getattr(P, "edits", None) is None:   # P cannot change after parameters(): work it out once
+        P.edits = _edits(P)
+    return P.edits
+
+
+def _edits(P) -> tuple[set, bool]:
     run = compared_run(P)
     if not run or (run == P["run"] and settings.in_pipeline()):   # the build resolved it from that file
         return set(), False

@@ -31,7 +31,7 @@ def variant_jobs(base: Config, variants: dict, seeds: list[int], scale: str = "f
 def run_variants(base: Config, variants: dict, seeds: list[int], scale: str = "full") -> dict:
     """{variant name: [Result for each seed]}: every (variant, seed) fit is one task (engine.run)."""
     jobs = list(_jobs(base, variants, seeds, scale))
-    results = engine.run(variant_jobs(base, variants, seeds, scale), [f"{name}, seed {seed}" for name, seed, _ in jobs])
+    results = engine.run([(config,) for _, _, config in jobs], [f"{name}, seed {seed}" for name, seed, _ in jobs])
     runs = {name: [] for name in variants}
     for (name, _, _), (result,) in zip(jobs, results):
         runs[name].append(result)
@@ -60,6 +60,11 @@ def sweep_jobs(base: Config, sets: list, seeds: list[int], scale: str = "full") 
     """The jobs run_sweep submits: one warm-started chain per (set of steps, seed)."""
     return [tuple(scaled(base.replace(**overrides, seed=seed), scale) for overrides in one.values())
             for one in sets for seed in seeds]
+
+
+def first_variant_penalties(variants: dict, penalties, lambdas) -> dict:
+    """01_logistic's penalty sweep: each penalty at each λ on the first variant's settings."""
+    return penalty_variants(penalties, lambdas, next(iter(variants.values())))
 
 
 def lambda_sets(lambdas: list) -> list[list[float]]:

@@ -21,7 +21,7 @@ from . import cache, provenance
 from .engine import cost
 from .estimate import PLAN, kind, setting
 from .files import atomic_write
-from .fits import penalty_variants, selection_jobs, variant_jobs
+from .fits import first_variant_penalties, selection_jobs, variant_jobs
 from .params import base_config
 
 
@@ -29,9 +29,8 @@ def _variants(P, variants=None):
     return variant_jobs(base_config(P), P["variants"] if variants is None else variants, P["seeds"], P["scale"])
 
 
-def _penalised(P):   # 01_logistic: the penalties on its first variant (``first = next(iter(runs))``)
-    first = next(iter(P["variants"]))
-    return _variants(P, penalty_variants(P["penalties"], P["lambdas"], P["variants"][first]))
+def _penalised(P):   # 01_logistic: experiment.fit_penalties
+    return _variants(P, first_variant_penalties(P["variants"], P["penalties"], P["lambdas"]))
 
 
 def _selection(P):
