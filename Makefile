@@ -47,13 +47,17 @@ PARAMS    := $(RUN_IDS:%=$(OUT)build/params/%.json)
 RESULTS   := $(RUN_IDS:%=$(OUT)build/results/%.json)
 REFS      := $(patsubst notebooks/%.ipynb,tests/notebooks/%.ipynb,$(NOTEBOOKS))
 # KERNEL_START_TIMEOUT: the seconds a kernel may take to start (papermill's default, 60, can be too
-# short on a loaded machine: a run then fails with "Kernel didn't respond", and the failure says so)
+# short on a loaded machine: a run then fails with "Kernel didn't respond", and the failure says so).
+# papermill runs through helpers/pipeline/execute.py, which starts a kernel that did not come up (late,
+# or dead on a port two kernels picked at once) again, up to 3 times, before the run fails.
 KERNEL_START_TIMEOUT ?= 60
-PAPERMILL := $(PY) -m papermill -k $(KERNEL) --cwd notebooks --no-progress-bar --start-timeout $(KERNEL_START_TIMEOUT)
+PAPERMILL := $(PY) -m helpers.pipeline.execute -k $(KERNEL) --cwd notebooks --no-progress-bar --start-timeout $(KERNEL_START_TIMEOUT)
 # after a failed papermill whose log is $(1): the cause a truncated log would hide, when it is one of
 # these: its kernel did not start in time, or the disk is full (the log itself then stops short)
 FAILURE_HINT = if grep -q "Kernel didn't respond" $(1) 2>/dev/null; then echo "notebooks: its kernel did not start within \
-               $(KERNEL_START_TIMEOUT) s (a loaded machine): rerun the same make command, or allow longer: KERNEL_START_TIMEOUT=180"; fi; \
+               $(KERNEL_START_TIMEOUT) s, 3 times (a loaded machine): rerun the same make command, or allow longer: KERNEL_START_TIMEOUT=180"; fi; \
+               if grep -q "Kernel died before replying" $(1) 2>/dev/null; then echo "notebooks: its kernel died as it started, 3 \
+               times: try \`$(PY) -m ipykernel_launcher --version\` for the cause, then rerun the same make command"; fi; \
                free=$$(df -Pk $(dir $(1)) | awk 'NR==2 {print $$4}'); if [ "$${free:-1024}" -lt 1024 ]; then \
                echo "notebooks: No space left on device in $(dir $(1)) ($$free kB free): free space on that disk and rerun"; fi
 # Every run, reference and nbval check uses one BLAS thread (the fits pin it themselves too): the

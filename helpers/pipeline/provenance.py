@@ -30,8 +30,9 @@ PIPELINE = HELPERS / "pipeline"
 # The code a fit's numbers depend on (the fit cache's key): the course package, nothing else.
 COURSE_CODE = tuple(sorted(HELPERS.glob("*.py")))
 # Pipeline modules that do not shape what a run writes: how progress is shown, where fits run,
-# how data is fetched, how fast things are, how Jupyter saves, the build's stamps step.
-NOT_RUN_CODE = ("progress.py", "monitor.py", "cluster.py", "fetch.py", "bench.py", "lab.py", "resolve.py")
+# how data is fetched, how fast things are, how Jupyter saves, the build's stamps step, how papermill is started.
+NOT_RUN_CODE = ("progress.py", "monitor.py", "cluster.py", "fetch.py", "bench.py", "lab.py", "resolve.py",
+                "execute.py")
 # The code a notebook run's outputs depend on: the course, the figures and the run side of the pipeline.
 RUN_CODE = tuple(sorted((*COURSE_CODE, *(HELPERS / "figures").glob("*.py"), HELPERS / "figures" / "workbook.mplstyle",
                          *(p for p in PIPELINE.glob("*.py") if p.name not in NOT_RUN_CODE))))
