@@ -115,7 +115,7 @@ def fits_on_workers(workers: int, jobs: list) -> float:
 def build_estimate(workers: int) -> str:
     """The status line's estimate (estimate.Estimator) of a from-scratch full `make report`: every fit
     of the runs in notebooks/runs, none cached, at the rates kept from earlier full builds."""
-    from .estimate import Estimator, load_rates
+    from .estimate import REFERENCE, Estimator, load_rates
     from .names import runs
     from .plan import plan
     from .resolve import effective
@@ -130,11 +130,12 @@ def build_estimate(workers: int) -> str:
     rates = load_rates("full", log=lambda *_: None)
     what = (f"from-scratch `make report` (full scale: {len(resolved)} runs of notebooks/runs, "
             f"{sum(f['fits'] for f in fits)} fits in {len(fits)} tasks, on {workers} workers)")
-    if not rates["kinds"]:
-        return f"build estimate: no full build has kept its rates here yet ({settings.cache_dir() / 'rates.json'}): no estimate of a {what}"
+    kept = (settings.cache_dir() / "rates.json").exists()
+    source = "the rates earlier builds kept here" if kept else \
+        f"the reference build's rates ({REFERENCE.name}: no full build has kept its rates here yet)"
     left = Estimator([{**f, "cached": False} for f in fits], rates).remaining(0.0, workers)
     known = sum(f["setting"] in rates["settings"] for f in fits)
-    return (f"build estimate: {what}: about {left / 60:.1f} min of fitting, from the rates earlier builds kept "
+    return (f"build estimate: {what}: about {left / 60:.1f} min of fitting, from {source} "
             f"({known} of the {len(fits)} tasks' settings measured, the rest by kind of model)")
 
 

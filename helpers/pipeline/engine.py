@@ -30,13 +30,14 @@ from .. import train
 from ..config import Config
 from . import cluster, progress, provenance, settings
 from .cache import key, load_cached, store
-from .estimate import kind, setting
+from .estimate import kind, probes, read_plan, setting
 # Config fields that do not change the arrays a fit trains on: jobs that differ only in
 # these share their splits in a worker.
 NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", "l2", "l2_gradient",
             "penalise_bias", "optimizer", "lr", "momentum", "batch_size", "shuffle", "epochs", "anneal_T",
             "anneal_per", "early_stopping", "monitor", "patience", "restore", "seed", "eval_every", "progress"}
 NOT_DATA |= {"bias_input", "min_delta", "stop_after"}   # the training options of issue 18
+PROBE = 10 ** 9   # the Dask priority of a probe (estimate.probes): above every fit's cost // 1e9
 
 
 # --- the task ---------------------------------------------------------------------------
@@ -150,11 +151,12 @@ def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
             bar.epoch(i, message["epoch"], message["epochs"])
     c.subscribe_topic(progress.TOPIC, on_event)
     # the content key is the task's name: the same fit asked twice (by two notebooks of one
-    # build) is computed once by the scheduler; long fits first (priority)
-    futures = {}
+    # build) is computed once by the scheduler; the plan's probes (one fit of each kind: the status
+    # line's estimate learns each kind's pace early), then long fits first (priority)
+    futures, first = {}, probes(read_plan(settings.output_root() / "build" / "plan.json")[1])
     for i in todo:
         futures[c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
-                         priority=int(cost(jobs[i]) // 1e9))] = i
+                         priority=PROBE if keys[i] in first else int(cost(jobs[i]) // 1e9))] = i
         progress.announce(c, keys[i], cost(jobs[i]), labels[i], kind(jobs[i]), setting(jobs[i]))
     pending, checked = set(futures), time.monotonic()
     try:

@@ -4,13 +4,14 @@ the status line's estimate, from the first fifth of the build on?
 Interface:
     recorded = record(root)          # a build's fits from its results files: per task its cost, kind, run,
                                      # stage, seconds (the fits' wall times) and share of epochs run
-    points = replay(recorded, prior) # [(t, estimate, actual remaining)] on the build's timeline
+    points = replay(recorded, base)  # [(t, estimate, actual remaining)] on the build's timeline
     worst(points, start=0.2, end)    # the largest |estimate - actual| / actual between those shares of it
     python -m helpers.pipeline.replay record ROOT > FILE    # record the full build under ROOT
     python -m helpers.pipeline.replay check FILE            # print the errors of that record, replayed
 
 The replay runs the record's tasks as the build did: ``workers`` workers, every run's first engine.run
-call at once and its next one when that returns, the longest fit first (Dask's priority). The
+call at once and its next one when that returns, the plan's probes first (estimate.probes), then the
+longest fit (Dask's priorities, engine.run). The
 estimator sees what the status line would: the plan at the start, each fit's share of epochs done,
 each finished fit's seconds.
 """
@@ -23,10 +24,12 @@ from pathlib import Path
 
 from ..config import Config
 from . import cache, provenance
-from .estimate import Estimator
+from .engine import PROBE
+from .estimate import Estimator, as_rates, probes
 from .plan import jobs_of, plan
 
 FORMAT = "workbook-recorded-build-1"
+REFERENCE_FORMAT = "workbook-reference-rates-1"
 
 
 def record(root: Path, workers: int = 2) -> dict:
@@ -61,7 +64,8 @@ def _schedule(recorded: dict) -> dict:
     for t in tasks:
         by_stage.setdefault((t["run"], t["stage"]), []).append(t)
     left = {rs: len(ts) for rs, ts in by_stage.items()}
-    ready = [(-t["cost"], i, t) for i, t in enumerate(tasks) if t["stage"] == 0]
+    first = probes([{**t, "cached": False} for t in tasks])
+    ready = [(-(PROBE if t["key"] in first else t["cost"] // 1e9), i, t) for i, t in enumerate(tasks) if t["stage"] == 0]
     heapq.heapify(ready)
     clock, idle, running, times, order = 0.0, workers, [], {}, 0
     while ready or running:
@@ -75,21 +79,23 @@ def _schedule(recorded: dict) -> dict:
         if left[t["run"], t["stage"]] == 0:   # the run's engine.run call returned: its next one submits
             for n in by_stage.get((t["run"], t["stage"] + 1), []):
                 order += 1
-                heapq.heappush(ready, (-n["cost"], len(tasks) + order, n))
+                heapq.heappush(ready, (-(PROBE if n["key"] in first else n["cost"] // 1e9), len(tasks) + order, n))
     return times
 
 
-def replay(recorded: dict, prior: dict | None = None, step: float = 5.0) -> list[tuple[float, float, float]]:
+def replay(recorded: dict, base: dict | None = None, step: float = 5.0) -> list[tuple[float, float, float]]:
     times = _schedule(recorded)
     end = max(e for _, e in times.values())
     tasks = {t["key"]: t for t in recorded["tasks"]}
-    estimator = Estimator([{**t, "cached": False} for t in recorded["tasks"]], prior)
+    estimator = Estimator([{**t, "cached": False} for t in recorded["tasks"]], base)
     points, t = [], step
     finished = set()
     while t < end:
         for k, (s, e) in times.items():
-            if e <= t and k not in finished:
+            if e <= t and k not in finished:   # its last epoch's message, then its end (as the monitor sees them)
                 finished.add(k)
+                estimator.epoch(k, 0.0, s)
+                estimator.epoch(k, tasks[k]["epochs"], e)
                 estimator.done(k, tasks[k]["seconds"])
             elif s <= t < e:
                 if k not in estimator.started:
@@ -108,32 +114,47 @@ def worst(points, start: float = 0.2, end: float = 1.0) -> float:
     return max(abs(est - actual) / actual for t, est, actual in points if start * total <= t <= end * total)
 
 
-def kept_rates(recorded: dict) -> dict:
-    """The rates a build of ``recorded``'s tasks keeps (estimate.save_rates) for the next."""
+def kept(recorded: dict) -> dict:
+    """What a build of ``recorded``'s tasks keeps (estimate.save_rates) for the next: {level: {name:
+    [seconds, cost, fits]}}."""
     estimator = Estimator([{**t, "cached": False} for t in recorded["tasks"]])
     for t in recorded["tasks"]:
+        estimator.epoch(t["key"], 0.0, 0.0)
+        estimator.epoch(t["key"], t["epochs"], t["seconds"])
         estimator.done(t["key"], t["seconds"])
-    return {level: {n: s / c for n, (s, c, _) in rates.items()} for level, rates in estimator.measured().items()}
+    return estimator.measured()
+
+
+def kept_rates(recorded: dict) -> dict:
+    return as_rates(kept(recorded))
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline.replay", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("record").add_argument("root")
-    sub.add_parser("check").add_argument("file")
+    sub.add_parser("reference").add_argument("file")
+    check = sub.add_parser("check")
+    check.add_argument("file")
+    check.add_argument("--base", help="another recorded build, as the one before it on this machine")
     args = parser.parse_args(argv)
     if args.command == "record":
         print(json.dumps(record(Path(args.root)), indent=0))
         return
     recorded = json.loads(Path(args.file).read_text())
+    if args.command == "reference":
+        print(json.dumps({"format": REFERENCE_FORMAT, "recorded": Path(args.file).name, "rates": kept(recorded)}, indent=0))
+        return
     total = sum(t["seconds"] for t in recorded["tasks"])
     print(f"recorded build: {len(recorded['tasks'])} tasks, {total / 60:.1f} min of fits on {recorded['workers']} workers")
-    points = replay(recorded)
-    again = replay(recorded, kept_rates(recorded))
-    kinds = replay(recorded, {"kinds": kept_rates(recorded)["kinds"]})
-    for name, p in (("no rates kept (a first build on this machine)", points),
-                    ("the rates this build keeps, by kind only (other settings)", kinds),
-                    ("the rates this build keeps (a second build from scratch)", again)):
+    cases = [("no base (nothing to go on but this build)", replay(recorded)),
+             ("base: its own rates, by kind only", replay(recorded, {k: v for k, v in kept_rates(recorded).items()
+                                                                     if k != "settings"})),
+             ("base: its own rates (the same build again)", replay(recorded, kept_rates(recorded)))]
+    if args.base:
+        other = json.loads(Path(args.base).read_text())
+        cases.append((f"base: {Path(args.base).name}'s rates (a first build on this code)", replay(recorded, kept_rates(other))))
+    for name, p in cases:
         total = p[-1][0] + p[-1][2]
         last = max(abs(e - a) for t, e, a in p if t >= 0.9 * total)
         print(f"{name}: worst error from 1/5 to 9/10 of the build {worst(p, 0.2, 0.9):.0%}; "
