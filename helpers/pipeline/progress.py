@@ -6,6 +6,7 @@ Interface:
                                       # "interrupted" when closed by an interrupt)
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
     announce(client, key, cost, label, kind, setting)   # a fit submitted (its cost, for the estimate)
+    kernel_busy()                     # in a Jupyter kernel: the status "busy" again (the bar's refresh calls it)
 
 In JupyterLab the bar is a widget (tqdm.auto) that names the running fits and their epochs and
 refreshes in place; where the pipeline logs (``$WORKBOOK_OUTPUT`` set) it prints one line per
@@ -58,9 +59,11 @@ class FitBar:
         return ", ".join(parts)   # tqdm puts ", " before a postfix
 
     def refresh(self) -> None:
-        """Show which fits run and at which epoch (called from the thread that owns the display)."""
+        """Show which fits run and at which epoch (called from the thread that owns the display,
+        several times a second while fits run), and keep the kernel's status "busy" (kernel_busy)."""
         if self.bar is not None:
             self.bar.set_postfix_str(self._postfix(), refresh=True)
+            kernel_busy()
 
     def done(self, i: int, seconds: float | None = None) -> None:
         with self.lock:
@@ -89,6 +92,27 @@ class FitBar:
                 what = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
                 self.bar.set_postfix_str(f"{what}: {self.finished} of {self.total} done", refresh=True)
             self.bar.close()
+
+
+_said_busy = [0.0]
+
+
+def kernel_busy(every: float = 1.0) -> None:
+    """In a Jupyter kernel running a cell: send the status "busy" again (at most every ``every`` s).
+
+    JupyterLab's status bar shows the last status the kernel sent. A request on the kernel's
+    control channel (the debugger's, sent when a notebook is opened or switched to; a reconnect's
+    kernel_info) is answered while the cell runs and ends with "idle": without this, the bar read
+    "Idle" for the minutes the fits ran. The status names the running cell's request as its parent."""
+    kernelbase = sys.modules.get("ipykernel.kernelbase")
+    now = time.monotonic()
+    if kernelbase is None or not kernelbase.Kernel.initialized() or now - _said_busy[0] < every:
+        return
+    _said_busy[0] = now
+    kernel = kernelbase.Kernel.instance()
+    parent = kernel.get_parent("shell")
+    if parent and parent.get("header", {}).get("msg_type") == "execute_request":
+        kernel._publish_status("busy", "shell", parent=parent)
 
 
 def all_cached(n: int) -> None:
