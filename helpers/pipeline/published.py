@@ -1,6 +1,8 @@
 """The numbers the course reports published (../shared/SPEC.md), read from report/published.yaml.
 
-Interface: ``published(path) -> [entry]``; each entry is a mapping with
+Interface: ``published(path) -> [entry]``; ``published_gradcheck(path) -> {report: [entry]}``, the
+reports' gradient-check tables (report/gradcheck_published.yaml: ``entry``, ``numerical``, ``backprop``,
+optionally ``printed``). Each entry of ``published`` is a mapping with
 ``spec`` (SPEC section), ``report`` (whose number), ``label``, ``run`` (the parameter file's
 run name, or "data"), ``variant``, ``metric`` (a key of METRIC_WORDS), ``value``,
 ``provenance`` of that run's settings ("stated": the report's own; "default": a setting
@@ -22,6 +24,8 @@ import yaml
 from .settings import ROOT
 
 PUBLISHED = ROOT / "report" / "published.yaml"
+GRADCHECK = ROOT / "report" / "gradcheck_published.yaml"
+GRADCHECK_KEYS = {"entry", "numerical", "backprop", "printed"}
 REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
 OPTIONAL = {"ablation", "note", "inconsistent", "other_value", "hypothesis", "chosen_on"}
 PROVENANCE = ("stated", "default")
@@ -55,3 +59,21 @@ def published(path=PUBLISHED) -> list[dict]:
         if problems:
             raise ValueError(f"{path} entry {i} ({entry.get('label', '?')}): {'; '.join(problems)}")
     return entries
+
+
+def published_gradcheck(path=GRADCHECK) -> dict:
+    """{report: [entry]} of ``path``, each entry checked: ValueError naming it and what is wrong (an
+    entry name holding a comma, unquoted, is cut there by YAML and leaves an unknown key)."""
+    tables = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(tables, dict):
+        raise ValueError(f"{path}: expected a mapping of report names to lists of entries")
+    for report, entries in tables.items():
+        for i, entry in enumerate(entries if isinstance(entries, list) else [None], 1):
+            if not isinstance(entry, dict):
+                raise ValueError(f"{path}: {report} entry {i}: expected a mapping (entry, numerical, backprop)")
+            unknown, missing = set(entry) - GRADCHECK_KEYS, {"entry", "numerical", "backprop"} - set(entry)
+            if unknown or missing:
+                raise ValueError(f"{path}: {report} entry {i} ({entry.get('entry', '?')}): "
+                                 + (f"unknown keys {sorted(map(str, unknown))} (quote an entry name that holds a comma)"
+                                    if unknown else f"missing {sorted(missing)}"))
+    return tables
