@@ -2,7 +2,8 @@
 
 Interface: ``published(path) -> [entry]``; ``published_gradcheck(path) -> {report: [entry]}``, the
 reports' gradient-check tables (report/gradcheck_published.yaml: ``entry``, ``numerical``, ``backprop``,
-optionally ``printed``). Each entry of ``published`` is a mapping with
+optionally ``printed``); ``gradcheck_rows(tables, eps)``, each entry's |numerical − backprop|
+judged against the reports' own bound ε². Each entry of ``published`` is a mapping with
 ``spec`` (SPEC section), ``report`` (whose number), ``label``, ``run`` (the parameter file's
 run name, or "data"), ``variant``, ``metric`` (a key of METRIC_WORDS), ``value``,
 ``provenance`` of that run's settings ("stated": the report's own; "default": a setting
@@ -17,6 +18,7 @@ was chosen on, if any) and ``note`` (what is unstated).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import yaml
@@ -77,3 +79,21 @@ def published_gradcheck(path=GRADCHECK) -> dict:
                                  + (f"unknown keys {sorted(map(str, unknown))} (quote an entry name that holds a comma)"
                                     if unknown else f"missing {sorted(missing)}"))
     return tables
+
+
+def gradcheck_rows(tables: dict, eps: float) -> list[dict]:
+    """Each published entry with its |numerical - backprop| recomputed and judged against the
+    report's own bound ε²; ``printed`` (a difference the report printed) is checked too."""
+    bound = eps ** 2
+    out = []
+    for report, entries in tables.items():
+        for e in entries:
+            diff = abs(float(e["numerical"]) - float(e["backprop"]))
+            row = {"report": report, "entry": e["entry"], "numerical": float(e["numerical"]),
+                   "backprop": float(e["backprop"]), "diff": diff, "passes": diff <= bound,
+                   "same_sign": (float(e["numerical"]) >= 0) == (float(e["backprop"]) >= 0)}
+            if "printed" in e:
+                row["printed"] = float(e["printed"])
+                row["printed_matches"] = math.isclose(float(e["printed"]), diff, rel_tol=0.05)
+            out.append(row)
+    return out

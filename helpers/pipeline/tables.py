@@ -1,7 +1,7 @@
 """Text tables and sentences for the notebooks: mean ± std over seeds, beside the published numbers.
 
 Interface: ``fmt([mean, std, seeds])``, ``cell(metric, [mean, std, seeds])``, ``table(summary, metrics)``,
-``published_bullets(summary, run, entries)``. A summary is ``{variant: {metric: [mean, std, seeds]}}``
+``published_bullets(summary, run, entries)``, ``gradcheck_beside(ours, checked, eps)``. A summary is ``{variant: {metric: [mean, std, seeds]}}``
 (fits.summarise; records written before the count have [mean, std]). One seed prints its mean alone:
 "± 0.00" means several seeds that agree, never a single one.
 """
@@ -53,4 +53,25 @@ def published_bullets(summary: dict, run: str, entries: list[dict]) -> str:
         line = (f"- **{name}**: {fmt(s['test_acc'])}% test, loss {fmt(s['test_loss'], percent=False, digits=3)}, "
                 f"{s['epochs_run'][0]:.0f} epochs on average")
         lines.append(line + (f"; published: {', '.join(quoted[name])}" if name in quoted else ""))
+    return "\n".join(lines)
+
+
+def gradcheck_beside(ours, checked: list[dict], eps: float) -> str:
+    """The reports' gradient-check tables (published.gradcheck_rows), each difference against their
+    bound ε², and the largest difference of each beside ``ours`` (gradcheck rows of this notebook)."""
+    lines = [f"The reports' tables (report/gradcheck_published.yaml), |numerical − backprop| against ε² = {eps ** 2:.0e}:"]
+    for report in dict.fromkeys(r["report"] for r in checked):
+        lines.append(report)
+        for r in (r for r in checked if r["report"] == report):
+            verdict = ("passes" if r["passes"] else "breaks the bound") + ("" if r["same_sign"] else ", signs differ")
+            lines.append(f"  {r['entry']:<48} {r['numerical']:>12.6g} {r['backprop']:>12.6g} {r['diff']:>9.2e}  {verdict}")
+    largest = [f"this notebook {max(r.abs_diff for r in ours):.1e}"]
+    for report in dict.fromkeys(r["report"] for r in checked):
+        rows = [r for r in checked if r["report"] == report]
+        broken = sum(not r["passes"] for r in rows)
+        largest.append(f"{report} {max(r['diff'] for r in rows):.1e}"
+                       + (f" ({broken} of {len(rows)} break the bound)" if broken else ""))
+    lines.append("Largest |difference|: " + "; ".join(largest) + ".")
+    lines.append("The report's verdict on these tables: its section Gradients, table gradcheck-published "
+                 "(report/report.html#tab:gradcheck-published).")
     return "\n".join(lines)
