@@ -54,3 +54,33 @@ def test_the_kernel_says_busy_while_fits_run_and_the_bar_says_interrupted_after(
     texts = [t for t in _states(mine) if " done" in t or "running" in t]
     assert any("running" in t and "epoch" in t for t in texts), texts   # the bar named the running fits ...
     assert "interrupted:" in texts[-1] and "epoch" not in texts[-1], texts[-3:]   # ... and at the end says interrupted
+
+
+BATCHES = """
+from helpers.pipeline import engine, progress
+from helpers.config import Config
+base = Config(model="logistic", digits=(2, 3), n_train=400, holdout="first", holdout_size=0.1, epochs=3,
+              batch_size=50, lr=0.1)
+with progress.one_bar("logistic 2 vs 3"):
+    for batch in range(3):   # as a search's batches of trials: three engine.run calls
+        engine.run([(base.replace(lr=0.1 * (batch + 1), seed=s),) for s in range(2)], ["a", "b"])
+    engine.run([(base.replace(lr=0.1, seed=0),)], ["again"])   # all from the cache
+"""
+
+
+def test_one_bar_per_class_however_many_batches_its_search_runs(tmp_path):
+    """08_best's search cell: each class's batches of trials are engine.run calls; the student sees
+    one bar per class, updated in place (it stacked dozens), that ends with every fit counted."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(BATCHES)])
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=600, resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    env = student_env(WORKBOOK_CACHE=str(tmp_path / "fits"), WORKBOOK_ENGINE="serial")
+    client.execute(env=env)
+    outputs = nb.cells[0].outputs
+    bars = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(bars) == 1, [o.get("data", {}).get("text/plain", o.get("text")) for o in outputs]
+    text = bars[0]["data"]["text/plain"]
+    assert text.startswith("logistic 2 vs 3: 0/2 done"), text   # the bar as first drawn ...
+    assert not [o for o in outputs if "from the cache (none trained now)" in o.get("text", "")], outputs
+    widgets = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    progress = [w["state"] for w in widgets.values() if w["model_name"] == "FloatProgressModel"]
+    assert [(p["value"], p["max"]) for p in progress] == [(7, 7)], progress   # ... and at the end: every fit
