@@ -42,17 +42,24 @@ def table(summary: dict, metrics=("holdout_acc", "test_acc", "test_loss", "epoch
 
 def published_bullets(summary: dict, run: str, entries: list[dict]) -> str:
     """Markdown bullets, one per variant: test accuracy, loss and epochs (mean ± std over
-    seeds), followed by what the course reports published for the same run and variant."""
+    seeds), followed by what the course reports published for the same run and variant, each with
+    the row of the report's reproduction table that judges it (an entry's ``row``: its place in
+    report/published.yaml, the table's numbering), and one line saying where that table is."""
     quoted = {}
     for entry in entries:
         if entry["run"] == run:
+            row = f" (report row #{entry['row']})" if "row" in entry else ""
             quoted.setdefault(entry["variant"], []).append(
-                f"{entry.get('report', '')} {METRIC_WORDS[entry['metric']]} {entry['value']:g}".strip())
+                f"{entry.get('report', '')} {METRIC_WORDS[entry['metric']]} {entry['value']:g}{row}".strip())
     lines = []
     for name, s in summary.items():
         line = (f"- **{name}**: {fmt(s['test_acc'])}% test, loss {fmt(s['test_loss'], percent=False, digits=3)}, "
                 f"{s['epochs_run'][0]:.0f} epochs on average")
         lines.append(line + (f"; published: {', '.join(quoted[name])}" if name in quoted else ""))
+    if any("(report row #" in q for qs in quoted.values() for q in qs):
+        lines.append("\nA gap between a result and a published number is judged in the report: its reproduction "
+                     "table (report/report.html#reproduction) gives each row's verdict (within noise, inconsistent "
+                     "in the report, open) and, below it, the note on each gap.")
     return "\n".join(lines)
 
 
