@@ -79,6 +79,6 @@ def gradcheck_beside(ours, checked: list[dict], eps: float) -> str:
         largest.append(f"{report} {max(r['diff'] for r in rows):.1e}"
                        + (f" ({broken} of {len(rows)} break the bound)" if broken else ""))
     lines.append("Largest |difference|: " + "; ".join(largest) + ".")
-    lines.append("The report's verdict on these tables: its section Gradients, table gradcheck-published "
+    lines.append("The report's verdict on these tables: its section Gradient check, table gradcheck-published "
                  "(report/report.html#tab:gradcheck-published).")
     return "\n".join(lines)
