@@ -63,8 +63,8 @@ def test_the_reproduction_table_takes_a_line_a_row_on_at_most_two_sideways_pages
     start = tex.index(r"\label{tab:reproduction}")
     assert tex.rfind(r"\begin{landscape}", 0, start) > tex.rfind(r"\end{landscape}", 0, start)
     aux = (REPORT / "build" / "report.aux").read_text()
-    first, last = (int(re.search(r"\\newlabel\{tab:%s\}\{\{\d+\}\{(\d+)\}" % name, aux).group(1))
-                   for name in ("reproduction", "reproduction-end"))
+    first, last = (int(re.search(r"\\newlabel\{%s\}\{\{\d+\}\{(\d+)\}" % name, aux).group(1))
+                   for name in ("tab:reproduction", "end:reproduction"))
     assert last - first <= 1, f"the table runs from page {first} to page {last}"
     rows = len(re.findall(r"^\d+ & ", tex[start:tex.index(r"\end{longtable}", start)], flags=re.M))
     assert rows >= 50, rows   # the count that makes one line a row necessary

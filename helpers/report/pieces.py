@@ -131,7 +131,7 @@ def tabular(header: list, rows: list, caption: str, label: str, align: str | Non
     ``flagged``: indices of rows whose run a history check flagged (marked in HTML);
     ``tabcolsep``: narrower column gaps for a wide table (LaTeX's default is 6pt); ``landscape``: a
     long table on pages of its own turned sideways in the PDF (pdflscape), its wide p{} column kept
-    to 4 cm in HTML. A long table's last row carries the label ``tab:<label>-end`` (its last page)."""
+    to 4 cm in HTML. A long table's last row carries the label ``end:<label>`` (the page it ends on)."""
     columns = re.findall(r"p\{[^}]*\}|[lrc]", align or "l" + "r" * (len(header) - 1))
     n = len(columns)
     html_columns = [re.sub(r"p\{.*\}", "p{4cm}", c) for c in columns] if landscape else columns
@@ -148,7 +148,7 @@ def tabular(header: list, rows: list, caption: str, label: str, align: str | Non
     heads = " & ".join(_cell_latex(h) for h in header) + " \\\\"
     body = "\n".join(latex_rows)
     if len(rows) > LONG_TABLE:   # a float cannot break across pages: a longtable, its head repeated
-        body = body.removesuffix(" \\\\") + f"\\label{{tab:{label}-end}} \\\\"
+        body = body.removesuffix(" \\\\") + f"\\label{{end:{label}}} \\\\"
         latex = (f"{{{size}\n\\begin{{longtable}}{{{''.join(columns)}}}\n\\caption{{{escape(caption)}}}\\label{{tab:{label}}}\\\\\n"
                  f"\\toprule\n{heads}\n\\midrule\n\\endfirsthead\n"
                  f"\\multicolumn{{{n}}}{{l}}{{\\emph{{Table \\thetable{{}} (continued)}}}} \\\\\n\\toprule\n{heads}\n\\midrule\n\\endhead\n"
