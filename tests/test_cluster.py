@@ -62,3 +62,20 @@ def test_an_unreachable_scheduler_stops_a_notebooks_fits_naming_the_variable(mon
             for s in range(2)]
     with pytest.raises(cluster.ClusterError, match="DASK_SCHEDULER_ADDRESS=.*unset DASK_SCHEDULER_ADDRESS"):
         engine.run(jobs)
+
+
+def test_a_build_on_its_own_dask_cluster_ends_without_a_traceback(tmp_path):
+    """A real build with the Dask engine (make starts the cluster, the run's fits are computed on its
+    workers: an empty fit cache), as `make` is run from a terminal: its output is the build's lines
+    only; whatever Dask logs, shutdown included (a worker's heartbeat cut short as the cluster
+    closes), goes to build/smoke/build/cluster.log."""
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    env.update(WORKBOOK_CACHE=str(tmp_path / "fits"))
+    done = subprocess.run(["make", "rerun", "RUN=runs/05_regularisation/shi", "SCALE=smoke"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "runs/05_regularisation/shi done" in output and " done, 0 running, 0 waiting" in output, output
+    for sign in ("Traceback", "Exception in callback", "heartbeat", "distributed."):
+        assert sign not in output, output
+    assert (ROOT / "build" / "smoke" / "build" / "cluster.log").exists()

@@ -108,13 +108,20 @@ print("fits finished:", len(runs["η 0.05"]))
 """
 
 
+def own_cluster(nb, tmp_path):
+    """(client, env) of a student's session on ``nb`` with its own cluster of two workers (no build
+    cluster) and an empty fit cache: the fits run now."""
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=600, resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    env = student_env(WORKBOOK_CACHE=str(tmp_path / "fits"), WORKBOOK_WORKERS="2")
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    return client, env
+
+
 def test_an_interrupt_stops_the_fits_in_one_line_and_the_next_run_works(tmp_path):
     """Kernel > Interrupt during fits on the kernel's own local cluster (no build cluster): the
     cell ends with one line, the workers survive, and running the cell again finishes."""
     nb = nbformat.v4.new_notebook()
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=600, resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    env = student_env(WORKBOOK_CACHE=str(tmp_path / "fits"), WORKBOOK_WORKERS="2")
-    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    client, env = own_cluster(nb, tmp_path)
     with client.setup_kernel(env=env):
         silent(client, "from helpers.pipeline import cluster; cluster.client()")   # the student's cluster is up
         workers_before = silent(client, "", "__import__('json').dumps(len(cluster.client().nthreads()))")

@@ -112,3 +112,22 @@ def test_the_bar_says_interrupted_after_an_interrupt_not_a_fit_still_running(mon
             bar.close()
     last = capsys.readouterr().err.split("\r")[-1]
     assert "interrupted: 0 of 2 done" in last and "epoch 4/100" not in last, last
+
+
+@pytest.mark.parametrize("run", ["runs/04_momentum/lim_chen", "runs/05_regularisation/shi"])
+def test_a_published_number_beside_a_result_names_the_report_row_that_judges_it(run):
+    """In the executed notebook of the smoke build (`make test` runs it first), each published
+    number quoted beside a result carries its row of the report's reproduction table, and one line
+    says where that table and its gap notes are."""
+    import os
+    from helpers.pipeline.published import published
+    if "WORKBOOK_OUTPUT" not in os.environ:
+        pytest.skip("needs the smoke build: run through `make test`")
+    executed = nbformat.read(Path(os.environ["WORKBOOK_OUTPUT"]) / "build" / "executed" / f"{run}.ipynb", 4)
+    shown = "\n".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells if c.cell_type == "code"
+                      for o in c.get("outputs", []))
+    rows = [(i, e) for i, e in enumerate(published(), 1) if e["run"] == run and e["metric"] == "test_acc"]
+    assert rows, run
+    for i, e in rows:
+        assert f"{e['value']:g} (report row #{i})" in shown, (i, e["label"], shown[-1500:])
+    assert "report/report.html#reproduction" in shown and "the note on each gap" in shown

@@ -219,9 +219,12 @@ def test_the_same_series_has_the_same_colour_in_every_figure():
     h = history(np.linspace(0.5, 0.9, 10))
     ax = figures.curves(h, "acc")
     assert [line.get_color() for line in ax.lines] == [figures.SERIES["train"], figures.SERIES["holdout"], figures.SERIES["test"]]
-    runs = {"sigmoid, η 0.01, L2": h, "tanh, η 0.01, L2": h, "ReLU, η 0.01, L2": h}
+    other = [dict(history(np.linspace(0.5, 0.9, 10) - 0.01 * k), holdout_loss=list(np.linspace(0.7, 0.3, 10) + 0.01 * k))
+             for k in range(3)]   # distinct curves: curves on one line get a note in their legend
+    runs = {"sigmoid, η 0.01, L2": other[0], "tanh, η 0.01, L2": other[1], "ReLU, η 0.01, L2": other[2]}
     first = figures.compare(runs, "loss", "holdout", dashed="train")
-    second = figures.compare(dict(reversed(list({"ReLU, η 0.1": h, "sigmoid, η 0.5": h, "tanh, η 0.1": h}.items()))), "acc")
+    second = figures.compare(dict(reversed(list({"ReLU, η 0.1": other[0], "sigmoid, η 0.5": other[1],
+                                                 "tanh, η 0.1": other[2]}.items()))), "acc")
     colour = {line.get_label(): line.get_color() for a in (first, second) for line in a.lines if not line.get_label().startswith("_")}
     assert colour["sigmoid, η 0.01, L2"] == colour["sigmoid, η 0.5"] == figures.SERIES["sigmoid"]
     assert colour["ReLU, η 0.01, L2"] == colour["ReLU, η 0.1"] == figures.SERIES["relu"]

@@ -6,7 +6,7 @@ the README) atomically and without timestamps, so rebuilding changes no bytes. N
 rcParams globally: the style applies inside ``figures.style()`` only. Histories are
 ``Result.history`` dicts. Modules: ``look`` (style, colours, save), ``diagnosis`` (what a
 history says, numpy only), ``lines`` (runs over epochs, against λ), ``images`` (28×28 tiles),
-``table`` (the gradient check), ``glance`` (the reproduction at a glance), ``trials`` (a search),
+``table`` (the gradient check against its bound), ``glance`` (the reproduction at a glance), ``trials`` (a search),
 ``updates`` (test accuracy against updates, beside a published value).
 """
 from .diagnosis import diagnose

@@ -79,7 +79,7 @@ def reproduction_chart(rows: list[dict], ax=None, label_width: int = 48):
                     ax.plot([np.clip(z, -X_LIMIT, X_LIMIT), za], [y, y], color=colour, lw=0.8, ls=":", zorder=2)
                     ax.plot(za, y, ABLATION_MARKER, mfc="white", mec=colour, ms=4.5, zorder=3)
                 ticks.append(y)
-                labels.append(textwrap.shorten(row["label"], label_width, placeholder="…"))
+                labels.append(_shorten(row["label"], label_width))
                 d = row["digits"]
                 ours = f"{row['mean']:.{d}f}" + (f" ± {row['std']:.{d}f}" if row["std"] else "")
                 _margin(ax, y, f"{row['published']:.{d}f}", 0)
@@ -93,7 +93,7 @@ def reproduction_chart(rows: list[dict], ax=None, label_width: int = 48):
                 ax.axhline(y0 - 0.5, color="0.75", lw=0.6)
         _margin(ax, -1.1, "published", 0, fontweight="bold")
         _margin(ax, -1.1, "workbook", 1, fontweight="bold")
-        ax.set_yticks(ticks, labels)
+        ax.set_yticks(ticks, _fitted(ax, labels, _LABELS * 72 - 8))
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y - 0.5, -1.5)
         ax.set_xlim(-X_LIMIT - 0.6, X_LIMIT + 0.6)
@@ -126,6 +126,33 @@ def _margin(ax, y, text, column, **kwargs):
     ax.annotate(text, xy=(1, y), xycoords=("axes fraction", "data"), xytext=(_COLUMNS[column], 0),
                 textcoords="offset points", ha="left", va="center", annotation_clip=False,
                 fontsize=plt.rcParams["legend.fontsize"], **kwargs)
+
+
+def _fitted(ax, labels: list[str], points: float) -> list[str]:
+    """Each label shortened (the metric after " · " kept) until it is at most ``points`` wide as the
+    tick labels are drawn: a label is never cut by the figure's edge."""
+    renderer = ax.figure.canvas.get_renderer()
+    probe = ax.figure.text(0, 0, "", fontsize=plt.rcParams["ytick.labelsize"])
+    fitted = []
+    for label in labels:
+        width = len(label)
+        while probe.set_text(label) or probe.get_window_extent(renderer).width * 72 / ax.figure.dpi > points:
+            if width <= 12:
+                break
+            width -= 2
+            label = _shorten(label, width)
+        fitted.append(label)
+    probe.remove()
+    return fitted
+
+
+def _shorten(label: str, width: int) -> str:
+    """``label`` in at most ``width`` characters, what follows its last " · " (the metric: a
+    hold-out and a test row of one setting differ there) always kept whole."""
+    head, dot, tail = label.rpartition(" · ")
+    if not dot:
+        return textwrap.shorten(label, width, placeholder="…")
+    return textwrap.shorten(head, max(width - len(tail) - len(dot), 8), placeholder="…") + dot + tail
 
 
 def _band(value: float, row: dict) -> float:

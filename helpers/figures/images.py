@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from .look import axes_or_new, style
@@ -40,14 +41,37 @@ def _columns(vectors, name: str) -> np.ndarray:
     return columns
 
 
+TILE = 0.75        # inches per 28×28 tile (its label wraps to that width)
+PER_ROW = 8        # tiles per row of a figure at the text width: more wrap onto further rows
+
+
 def weight_images(weights, means=None, labels=None, ax=None, title=None):
     """Weight vectors as 28×28 images (blue −, red +, each scaled to its own max |w|), beneath
     each class's average image when ``means`` is given. ``weights``, ``means``: a vector (784,),
     an array (784, K) (columns, like W1) or a list of K vectors. The text is the style's
-    (same title and tick sizes as every other figure)."""
+    (same title and tick sizes as every other figure). More than PER_ROW tiles (and no means) go
+    on several rows, each tile's label beneath it, so that no label runs into the next."""
     weights = _columns(weights, "weights")
     k = weights.shape[1]
-    ax = axes_or_new(ax, figsize=(0.75 * k + 0.5, 2.2 if means is not None else 1.45))
+    labels = [_tile_label(label) for label in (range(k) if labels is None else labels)]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    if ax is not None or means is not None or k <= PER_ROW:
+        rows = 1 if means is None else 2
+        ax = axes_or_new(ax, figsize=(TILE * k + 0.5, rows * TILE + 0.15 * lines + 0.45))
+        return _tiles(ax, weights, means, labels, title)
+    chunks = [range(i, min(i + PER_ROW, k)) for i in range(0, k, PER_ROW)]
+    with style():
+        fig = plt.figure(figsize=(TILE * PER_ROW + 0.5, len(chunks) * (TILE + 0.15 * lines + 0.1) + 0.35))
+        axes = fig.subplots(len(chunks), 1, squeeze=False)[:, 0]
+    for i, (row_ax, chunk) in enumerate(zip(axes, chunks)):
+        _tiles(row_ax, weights[:, list(chunk)], None, [labels[j] for j in chunk], title if i == 0 else None)
+        row_ax.set_xlim(0, PER_ROW * 30 - 2)   # every row's tiles the same size
+    return axes[0]
+
+
+def _tiles(ax, weights, means, labels, title):
+    """One row of tiles (under the class means when given) on ``ax``, a label under each."""
+    k = weights.shape[1]
     top = mosaic(weights, symmetric=True)
     width, height = top.shape[1], top.shape[0]
     rows = 1 if means is None else 2
@@ -58,8 +82,7 @@ def weight_images(weights, means=None, labels=None, ax=None, title=None):
             ax.imshow(mosaic(_columns(means, "means"), symmetric=False), cmap="gray_r", vmin=0, vmax=1,
                       extent=(0, width, height, 0), interpolation="nearest")
         ax.set(xlim=(0, width), ylim=(rows * 30 - 2, 0), title=title)
-        labels = range(k) if labels is None else labels
-        ax.set_xticks([i * 30 + 14 for i in range(k)], [_tile_label(label) for label in labels])
+        ax.set_xticks([i * 30 + 14 for i in range(k)], labels)
         ax.tick_params(axis="x", length=0)
         ax.set_yticks([])
         ax.grid(False)

@@ -5,8 +5,10 @@ Interface (each draws on ``ax``, a new figure when None, and returns the axes):
     compare(histories, metric, split, dashed=)    # several runs on one axes (a λ sweep in order of λ)
     validation_and_test(histories)                # two panels, hold-out loss and test accuracy, one legend beneath
     clip_to_stated(ax, histories, column)         # the y axis held to the stated runs when an inferred one blows up
+    clip_spike(ax)                                # a loss axis held to the curves when one early spike would set it
+    same_curves(ax)                               # curves drawn on one line say so in their legend entries
     versus_lambda(lambdas, values, label=)        # a metric against the penalty weight on a log axis
-    LEGEND_WRAP, CLIP_RATIO
+    LEGEND_WRAP, CLIP_RATIO, SPIKE_RATIO
 
 A run whose history ``diagnose`` flags (diverged, oscillated, never left chance) says so in its
 legend entry (or title) and is drawn dotted, never silently like the others.
@@ -24,6 +26,7 @@ from .look import (METRIC_LABELS, SERIES, SPLIT_LABELS, TEXT_WIDTH, axes_or_new,
 
 LEGEND_WRAP = 34   # characters: a longer legend label wraps rather than running over the axes
 CLIP_RATIO = 2.0   # an inferred run's curve above twice the stated runs' highest value is clipped
+SPIKE_RATIO = 3.0  # a loss above the lowest + 3 x (95th percentile - lowest) is a spike the axis leaves out
 
 
 def _flag_label(label, history) -> tuple[str, dict]:
@@ -53,6 +56,9 @@ def curves(history: dict, metric: str = "loss", splits=("train", "holdout", "tes
         flag = diagnose(history)
         ax.set(xlabel="epoch", ylabel=METRIC_LABELS[metric], title=f"{title} [{flag.split(' (')[0]}]"
                if flag and title else title)
+        if metric == "loss":
+            _say_clipped(ax, clip_spike(ax))
+        same_curves(ax)
         ax.legend()
     return ax
 
@@ -72,13 +78,61 @@ def compare(histories: dict, metric: str = "acc", split: str = "test", ax=None, 
             if dashed:
                 ax.plot(history["epoch"], plotted_values(history, f"{dashed}_{metric}", metric), "--",
                         color=line.get_color())
-        ylabel = f"{SPLIT_LABELS[split]} {METRIC_LABELS[metric]}"
+        ylabel = textwrap.fill(f"{SPLIT_LABELS[split]} {METRIC_LABELS[metric]}", 26)   # fits a short panel's side
         if dashed:
             ylabel = f"{METRIC_LABELS[metric]}\n(solid {SPLIT_LABELS[split]}, dashed {SPLIT_LABELS[dashed]})"
         ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+        if metric == "loss":
+            _say_clipped(ax, clip_spike(ax))
+        same_curves(ax)
         if legend:
             ax.legend()
     return ax
+
+
+def clip_spike(ax) -> float | None:
+    """When the highest value on ``ax`` lies far above the rest (over lowest + SPIKE_RATIO x (95th
+    percentile − lowest): one early spike would set the whole axis), hold the y axis to the rest
+    (5 % margin) and return that highest value; None when nothing was clipped."""
+    values = np.concatenate([np.asarray(line.get_ydata(), float) for line in ax.get_lines()] or [np.empty(0)])
+    values = values[np.isfinite(values)]
+    if values.size < 10:
+        return None
+    low = values.min()
+    limit = low + SPIKE_RATIO * (np.percentile(values, 95) - low)
+    if values.max() <= limit:
+        return None
+    top = values[values <= limit].max()
+    ax.set_ylim(low - 0.05 * (top - low), top + 0.05 * (top - low))
+    return float(values.max())
+
+
+def _say_clipped(ax, spike: float | None) -> None:
+    if spike is not None:
+        title = ax.get_title()
+        ax.set_title(f"{title} (axis clipped: a spike to {spike:.3g})" if title else f"axis clipped: a spike to {spike:.3g}")
+
+
+def same_curves(ax) -> list[list[str]]:
+    """Curves on ``ax`` drawn exactly on one another: each one after the first of its group says
+    "(same curve as <first>)" in its legend entry; returns the groups of labels."""
+    groups: list[list] = []
+    for line in ax.get_lines():
+        if line.get_label().startswith("_"):
+            continue
+        y = np.asarray(line.get_ydata(), float)
+        for group in groups:
+            other = np.asarray(group[0].get_ydata(), float)
+            if other.shape == y.shape and np.allclose(other, y, rtol=1e-9, atol=0, equal_nan=True):
+                group.append(line)
+                break
+        else:
+            groups.append([line])
+    for group in groups:
+        for line in group[1:]:
+            first = group[0].get_label().replace("\n", " ")
+            line.set_label(_wrap(f"{line.get_label()} (same curve as {first})".replace("\n", " ")))
+    return [[line.get_label() for line in group] for group in groups if len(group) > 1]
 
 
 def validation_and_test(histories: dict, axes=None, figsize=None):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..history import model_name
-from . import engine, search, space, trials
+from . import engine, progress, search, space, trials
 from .params import scaled
 from .results import results_file
 from .settings import pipeline_root
@@ -68,8 +68,9 @@ def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> s
                               setup.base.monitor)
     if study.user_attrs.get(BUDGET_STOPPED) == P["budget_minutes"]:
         deadline = 0.0   # the same budget stopped it before: finished for that budget, not redone
-    outcome = search.search(study, setup.base, setup.space, trial_count(P), P["rung"], P["batch"], label=name,
-                            deadline=deadline)
+    with progress.one_bar(name):   # one bar per class, its batches' fits added to it
+        outcome = search.search(study, setup.base, setup.space, trial_count(P), P["rung"], P["batch"], label=name,
+                                deadline=deadline)
     if outcome.stopped == "budget":
         study.set_user_attr(BUDGET_STOPPED, P["budget_minutes"])
     print(status(name, outcome), flush=True)

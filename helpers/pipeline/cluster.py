@@ -213,28 +213,30 @@ def main(argv=None) -> int:
             return 2
         return _with_monitor(argv, address, None)
     # The cluster starts while the command starts (clients wait for the scheduler to answer),
-    # so a build with nothing to do costs almost nothing extra.
+    # so a build with nothing to do costs almost nothing extra. Dask's own log: monitor.log_dask_apart.
+    from .monitor import log_dask_apart
+    terminal = log_dask_apart(settings.build_log().parent / "cluster.log")
     port = _free_port()
     started: list = []
     starter = threading.Thread(target=lambda: started.append(start_local_cluster(port, workers)), daemon=True)
     starter.start()
     try:
-        return _with_monitor(argv, f"tcp://127.0.0.1:{port}", starter)
+        return _with_monitor(argv, f"tcp://127.0.0.1:{port}", starter, terminal)
     finally:
         starter.join()
-        for cluster in started:
+        for cluster in started:   # the monitor's client is closed by now; workers retire, then the scheduler
             cluster.close()
 
 
-def _with_monitor(argv, address, starter) -> int:
+def _with_monitor(argv, address, starter, terminal=None) -> int:
     from .monitor import BuildMonitor
-    monitor = BuildMonitor(address, starter)
+    monitor = BuildMonitor(address, starter, stream=terminal)
     monitor.start()
     try:
-        return subprocess.call(argv, env={**os.environ, "DASK_SCHEDULER_ADDRESS": address,
-                                          "WORKBOOK_MONITOR_QUIET": str(monitor.quiet_file)})
+        return subprocess.call(argv, stderr=terminal, env={**os.environ, "DASK_SCHEDULER_ADDRESS": address,
+                                                           "WORKBOOK_MONITOR_QUIET": str(monitor.quiet_file)})
     finally:
-        monitor.stop()
+        monitor.stop()   # its client closes before the cluster does
 
 
 def _free_port() -> int:

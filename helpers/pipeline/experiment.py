@@ -220,7 +220,7 @@ def beside_published(summary: dict, P) -> str:
     of the same variant of compared_run(P), none beside a variant the session edited (edited)."""
     run = compared_run(P)
     changed, rest = edited(P)
-    entries = [] if rest else [e for e in published() if e["variant"] not in changed]
+    entries = [] if rest else [dict(e, row=i) for i, e in enumerate(published(), 1) if e["variant"] not in changed]
     text = published_bullets(summary, run, entries)
     if P["scale"] == "smoke":
         text = ("*Smoke scale (a few thousand images, a few epochs, one seed): not comparable with the "

@@ -3,6 +3,7 @@
 Interface:
     monitor = BuildMonitor(address, starter)   # the build's cluster (started by ``starter``, a thread, if any)
     monitor.start(); ...; monitor.stop()       # prints the last line and writes the fit phase's record
+    terminal = log_dask_apart(path)            # Dask's log to ``path``; the build's output stays clean
 
 It listens to the cluster's progress topic (progress.TOPIC) and prints elapsed time, fits done /
 running / waiting and an estimate of what remains of the build's fits (estimate.py: every fit of
@@ -36,10 +37,11 @@ class BuildMonitor:
     estimate of the rest of the build's fits (estimate.Estimator). At the end it writes
     ``build/fit-phase.json`` (read by `make bench`) and keeps the rates it measured."""
 
-    def __init__(self, address: str, starter=None, out=None):
+    def __init__(self, address: str, starter=None, out=None, stream=None):
         self.address, self.starter = address, starter
         self.out = out or settings.build_log()
-        self.tty = sys.stderr.isatty()
+        self.stream = stream or sys.stderr          # where the line goes (the build's terminal)
+        self.tty = self.stream.isatty()
         self.interval = 2.0 if self.tty else 60.0
         self.submitted: set[str] = set()
         self.running: set[str] = set()
@@ -58,13 +60,15 @@ class BuildMonitor:
         self.thread.start()
 
     def stop(self) -> None:
+        """Ends the listening thread and waits for its client to close (before the cluster does:
+        a client left open as its scheduler goes logs a heartbeat traceback)."""
         self.stopping.set()
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=120)
         self.quiet_file.unlink(missing_ok=True)
         if self.tty and self.submitted:
-            print(file=sys.stderr)
+            print(file=self.stream)
         if self.finished:
-            print(self.line(), file=sys.stderr, flush=True)
+            print(self.line(), file=self.stream, flush=True)
             self._write_log()
             save_rates(self.scale, self._estimator().measured())
 
@@ -113,6 +117,8 @@ class BuildMonitor:
         if self.starter is not None:
             self.starter.join()
         from distributed import Client
+        if self.stopping.is_set():   # the command ended before the cluster was up: nothing to listen to
+            return
         try:
             client = Client(self.address, timeout=30)
         except OSError:
@@ -132,7 +138,7 @@ class BuildMonitor:
         """The status line, in place on a terminal; nothing while the quiet file exists."""
         if not self.quiet_file.exists():
             end = "\r" if self.tty else "\n"
-            print(("\033[K" if self.tty else "") + self.line(), end=end, file=sys.stderr, flush=True)
+            print(("\033[K" if self.tty else "") + self.line(), end=end, file=self.stream, flush=True)
 
     def tick(self, workers: int, now: float | None = None) -> None:
         """Count the workers there are now: the worker-seconds the fit phase has had so far."""
@@ -154,6 +160,17 @@ class BuildMonitor:
         short phase's workers a little short)."""
         available = self.worker_seconds_at_last
         return round(min(sum(self.finished.values()) / available, 1.0), 3) if available > 0 else None
+
+
+def log_dask_apart(path: Path):
+    """What Dask logs in a build (this process and its worker processes, which inherit file
+    descriptor 2: start-up, retirement, a heartbeat cut short at shutdown) goes to ``path``, not
+    into the build's output; returns a stream on the former stderr, for the command and the line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    terminal = os.fdopen(os.dup(2), "w", buffering=1)
+    with open(path, "wb") as log:   # this build's log
+        os.dup2(log.fileno(), 2)
+    return terminal
 
 
 def _clock(seconds: float) -> str:

@@ -6,6 +6,8 @@ Interface:
                                       # "interrupted" when closed by an interrupt)
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
     announce(client, key, cost, label, kind, setting)   # a fit submitted (its cost, for the estimate)
+    kernel_busy()                     # in a Jupyter kernel: the status "busy" again (the bar's refresh calls it)
+    with one_bar(desc): ...           # the engine.run calls inside share one bar (08_best: one per class)
 
 In JupyterLab the bar is a widget (tqdm.auto) that names the running fits and their epochs and
 refreshes in place; where the pipeline logs (``$WORKBOOK_OUTPUT`` set) it prints one line per
@@ -18,6 +20,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 from .settings import in_pipeline
 
@@ -32,15 +35,13 @@ class FitBar:
         self.labels, self.total, self.finished, self.cached = labels, len(labels), cached, cached
         self.running: dict[int, tuple[int, int]] = {}
         self.lock = threading.Lock()
-        self.bar, self.quiet = None, quiet
+        self.bar, self.quiet, self.shared = None, quiet, False
         if quiet:
             pass
         elif in_pipeline():
             print(f"fits: {self.total - cached} to run, {cached} from the cache", flush=True)
         else:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=self.total, initial=cached, desc="fits", unit="fit",
-                            bar_format="{desc}: {n}/{total} done {bar} {elapsed}{postfix}")
+            self.bar, self.shared = _bar(self.total, cached)
             self.refresh()
 
     def epoch(self, i: int, epoch: int, max_epochs: int) -> None:
@@ -58,9 +59,11 @@ class FitBar:
         return ", ".join(parts)   # tqdm puts ", " before a postfix
 
     def refresh(self) -> None:
-        """Show which fits run and at which epoch (called from the thread that owns the display)."""
+        """Show which fits run and at which epoch (called from the thread that owns the display,
+        several times a second while fits run), and keep the kernel's status "busy" (kernel_busy)."""
         if self.bar is not None:
             self.bar.set_postfix_str(self._postfix(), refresh=True)
+            kernel_busy()
 
     def done(self, i: int, seconds: float | None = None) -> None:
         with self.lock:
@@ -87,12 +90,80 @@ class FitBar:
                 with self.lock:
                     self.running.clear()
                 what = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
-                self.bar.set_postfix_str(f"{what}: {self.finished} of {self.total} done", refresh=True)
-            self.bar.close()
+                done, total = (self.bar.n, self.bar.total) if self.shared else (self.finished, self.total)
+                self.bar.set_postfix_str(f"{what}: {done} of {total} done", refresh=True)
+            if not self.shared:
+                self.bar.close()
+
+
+_said_busy = [0.0]
+
+
+def kernel_busy(every: float = 1.0) -> None:
+    """In a Jupyter kernel running a cell: send the status "busy" again (at most every ``every`` s).
+
+    JupyterLab's status bar shows the last status the kernel sent. A request on the kernel's
+    control channel (the debugger's, sent when a notebook is opened or switched to; a reconnect's
+    kernel_info) is answered while the cell runs and ends with "idle": without this, the bar read
+    "Idle" for the minutes the fits ran. The status names the running cell's request as its parent."""
+    kernelbase = sys.modules.get("ipykernel.kernelbase")
+    now = time.monotonic()
+    if kernelbase is None or not kernelbase.Kernel.initialized() or now - _said_busy[0] < every:
+        return
+    _said_busy[0] = now
+    kernel = kernelbase.Kernel.instance()
+    parent = kernel.get_parent("shell")
+    if parent and parent.get("header", {}).get("msg_type") == "execute_request":
+        kernel._publish_status("busy", "shell", parent=parent)
 
 
 def all_cached(n: int) -> None:
+    if _groups and not in_pipeline():   # inside one_bar: counted on its bar
+        bar, _ = _bar(n, n)
+        bar.set_postfix_str(f"{_groups[-1]['cached']} from the cache", refresh=True)
+        return
     print(f"fits: all {n} from the cache (none trained now)", flush=True)
+
+
+# --- one bar for many engine.run calls ---------------------------------------------------------
+
+_groups: list[dict] = []   # the one_bar blocks open, innermost last
+
+
+@contextmanager
+def one_bar(desc: str):
+    """The engine.run calls inside share one bar named ``desc``, updated in place (08_best: one
+    bar per model class, not one per batch of trials); where the pipeline logs, nothing changes."""
+    group = {"desc": desc, "bar": None, "cached": 0}
+    _groups.append(group)
+    try:
+        yield
+        if group["bar"] is not None:
+            group["bar"].set_postfix_str(f"{group['cached']} from the cache" if group["cached"] else "", refresh=True)
+    finally:
+        _groups.remove(group)
+        if group["bar"] is not None:
+            group["bar"].close()
+
+
+def _bar(total: int, cached: int):
+    """(bar, shared): the open one_bar's bar grown by ``total`` fits (``cached`` done), else a new one."""
+    from tqdm.auto import tqdm
+    group = _groups[-1] if _groups else None
+    if group is not None and group["bar"] is not None:
+        bar = group["bar"]
+        bar.total += total
+        if hasattr(bar, "container"):   # the notebook widget's own maximum
+            bar.container.children[1].max = bar.total
+        bar.update(cached)
+    else:
+        bar = tqdm(total=total, initial=cached, desc=group["desc"] if group else "fits", unit="fit",
+                   bar_format="{desc}: {n}/{total} done {bar} {elapsed}{postfix}")
+        if group is not None:
+            group["bar"] = bar
+    if group is not None:
+        group["cached"] += cached
+    return bar, group is not None
 
 
 # --- events from workers ----------------------------------------------------------------------

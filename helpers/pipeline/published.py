@@ -1,6 +1,9 @@
 """The numbers the course reports published (../shared/SPEC.md), read from report/published.yaml.
 
-Interface: ``published(path) -> [entry]``; each entry is a mapping with
+Interface: ``published(path) -> [entry]``; ``published_gradcheck(path) -> {report: [entry]}``, the
+reports' gradient-check tables (report/gradcheck_published.yaml: ``entry``, ``numerical``, ``backprop``,
+optionally ``printed``); ``gradcheck_rows(tables, eps)``, each entry's |numerical − backprop|
+judged against the reports' own bound ε². Each entry of ``published`` is a mapping with
 ``spec`` (SPEC section), ``report`` (whose number), ``label``, ``run`` (the parameter file's
 run name, or "data"), ``variant``, ``metric`` (a key of METRIC_WORDS), ``value``,
 ``provenance`` of that run's settings ("stated": the report's own; "default": a setting
@@ -15,6 +18,7 @@ was chosen on, if any) and ``note`` (what is unstated).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import yaml
@@ -22,6 +26,8 @@ import yaml
 from .settings import ROOT
 
 PUBLISHED = ROOT / "report" / "published.yaml"
+GRADCHECK = ROOT / "report" / "gradcheck_published.yaml"
+GRADCHECK_KEYS = {"entry", "numerical", "backprop", "printed"}
 REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
 OPTIONAL = {"ablation", "note", "inconsistent", "other_value", "hypothesis", "chosen_on"}
 PROVENANCE = ("stated", "default")
@@ -55,3 +61,39 @@ def published(path=PUBLISHED) -> list[dict]:
         if problems:
             raise ValueError(f"{path} entry {i} ({entry.get('label', '?')}): {'; '.join(problems)}")
     return entries
+
+
+def published_gradcheck(path=GRADCHECK) -> dict:
+    """{report: [entry]} of ``path``, each entry checked: ValueError naming it and what is wrong (an
+    entry name holding a comma, unquoted, is cut there by YAML and leaves an unknown key)."""
+    tables = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(tables, dict):
+        raise ValueError(f"{path}: expected a mapping of report names to lists of entries")
+    for report, entries in tables.items():
+        for i, entry in enumerate(entries if isinstance(entries, list) else [None], 1):
+            if not isinstance(entry, dict):
+                raise ValueError(f"{path}: {report} entry {i}: expected a mapping (entry, numerical, backprop)")
+            unknown, missing = set(entry) - GRADCHECK_KEYS, {"entry", "numerical", "backprop"} - set(entry)
+            if unknown or missing:
+                raise ValueError(f"{path}: {report} entry {i} ({entry.get('entry', '?')}): "
+                                 + (f"unknown keys {sorted(map(str, unknown))} (quote an entry name that holds a comma)"
+                                    if unknown else f"missing {sorted(missing)}"))
+    return tables
+
+
+def gradcheck_rows(tables: dict, eps: float) -> list[dict]:
+    """Each published entry with its |numerical - backprop| recomputed and judged against the
+    report's own bound ε²; ``printed`` (a difference the report printed) is checked too."""
+    bound = eps ** 2
+    out = []
+    for report, entries in tables.items():
+        for e in entries:
+            diff = abs(float(e["numerical"]) - float(e["backprop"]))
+            row = {"report": report, "entry": e["entry"], "numerical": float(e["numerical"]),
+                   "backprop": float(e["backprop"]), "diff": diff, "passes": diff <= bound,
+                   "same_sign": (float(e["numerical"]) >= 0) == (float(e["backprop"]) >= 0)}
+            if "printed" in e:
+                row["printed"] = float(e["printed"])
+                row["printed_matches"] = math.isclose(float(e["printed"]), diff, rel_tol=0.05)
+            out.append(row)
+    return out

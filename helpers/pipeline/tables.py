@@ -1,7 +1,7 @@
 """Text tables and sentences for the notebooks: mean ± std over seeds, beside the published numbers.
 
 Interface: ``fmt([mean, std, seeds])``, ``cell(metric, [mean, std, seeds])``, ``table(summary, metrics)``,
-``published_bullets(summary, run, entries)``. A summary is ``{variant: {metric: [mean, std, seeds]}}``
+``published_bullets(summary, run, entries)``, ``gradcheck_beside(ours, checked, eps)``. A summary is ``{variant: {metric: [mean, std, seeds]}}``
 (fits.summarise; records written before the count have [mean, std]). One seed prints its mean alone:
 "± 0.00" means several seeds that agree, never a single one.
 """
@@ -42,15 +42,43 @@ def table(summary: dict, metrics=("holdout_acc", "test_acc", "test_loss", "epoch
 
 def published_bullets(summary: dict, run: str, entries: list[dict]) -> str:
     """Markdown bullets, one per variant: test accuracy, loss and epochs (mean ± std over
-    seeds), followed by what the course reports published for the same run and variant."""
+    seeds), followed by what the course reports published for the same run and variant, each with
+    the row of the report's reproduction table that judges it (an entry's ``row``: its place in
+    report/published.yaml, the table's numbering), and one line saying where that table is."""
     quoted = {}
     for entry in entries:
         if entry["run"] == run:
+            row = f" (report row #{entry['row']})" if "row" in entry else ""
             quoted.setdefault(entry["variant"], []).append(
-                f"{entry.get('report', '')} {METRIC_WORDS[entry['metric']]} {entry['value']:g}".strip())
+                f"{entry.get('report', '')} {METRIC_WORDS[entry['metric']]} {entry['value']:g}{row}".strip())
     lines = []
     for name, s in summary.items():
         line = (f"- **{name}**: {fmt(s['test_acc'])}% test, loss {fmt(s['test_loss'], percent=False, digits=3)}, "
                 f"{s['epochs_run'][0]:.0f} epochs on average")
         lines.append(line + (f"; published: {', '.join(quoted[name])}" if name in quoted else ""))
+    if any("(report row #" in q for qs in quoted.values() for q in qs):
+        lines.append("\nA gap between a result and a published number is judged in the report: its reproduction "
+                     "table (report/report.html#reproduction) gives each row's verdict (within noise, inconsistent "
+                     "in the report, open) and, below it, the note on each gap.")
+    return "\n".join(lines)
+
+
+def gradcheck_beside(ours, checked: list[dict], eps: float) -> str:
+    """The reports' gradient-check tables (published.gradcheck_rows), each difference against their
+    bound ε², and the largest difference of each beside ``ours`` (gradcheck rows of this notebook)."""
+    lines = [f"The reports' tables (report/gradcheck_published.yaml), |numerical − backprop| against ε² = {eps ** 2:.0e}:"]
+    for report in dict.fromkeys(r["report"] for r in checked):
+        lines.append(report)
+        for r in (r for r in checked if r["report"] == report):
+            verdict = ("passes" if r["passes"] else "breaks the bound") + ("" if r["same_sign"] else ", signs differ")
+            lines.append(f"  {r['entry']:<48} {r['numerical']:>12.6g} {r['backprop']:>12.6g} {r['diff']:>9.2e}  {verdict}")
+    largest = [f"this notebook {max(r.abs_diff for r in ours):.1e}"]
+    for report in dict.fromkeys(r["report"] for r in checked):
+        rows = [r for r in checked if r["report"] == report]
+        broken = sum(not r["passes"] for r in rows)
+        largest.append(f"{report} {max(r['diff'] for r in rows):.1e}"
+                       + (f" ({broken} of {len(rows)} break the bound)" if broken else ""))
+    lines.append("Largest |difference|: " + "; ".join(largest) + ".")
+    lines.append("The report's verdict on these tables: its section Gradient check, table gradcheck-published "
+                 "(report/report.html#tab:gradcheck-published).")
     return "\n".join(lines)

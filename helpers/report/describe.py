@@ -11,6 +11,7 @@ that ran; ``variants``: the ones a caption speaks of, default all):
     penalties(record)                      # "L2 λ 1e-3", "L1 λ 0.01", "no penalty" ("" when variants differ)
     batches(record), inputs(record), start(record)   # "mini-batches of 128"; "per-image z-scored inputs"; "N(0,1)"
     count(n)                               # "two" (one to ten in words, then digits)
+    a(n)                                   # "an 8", "a 64": the number with its article
     merged(*records), first(record)        # several runs' variants as one record; a run's first variant alone
     training(record, total), held_out(record), test_images(record), split(record), bias_input(record)
                                            # the data a run took: "the first 20,000 training images", ...
@@ -118,6 +119,13 @@ def inputs(record: dict, variants=None) -> str:
 def start(record: dict, variants=None) -> str:
     init = common(record, "init", variants)
     return STARTS.get(init, init or "per-variant")
+
+
+def a(n: int) -> str:
+    """``n`` with its article as it is read aloud: "a 64", "an 8", "an 11", "an 18,000", "a 128"."""
+    digits = str(abs(int(n)))
+    vowel = digits[0] == "8" or (len(digits) % 3 == 2 and digits[:2] in ("11", "18"))
+    return f"{'an' if vowel else 'a'} {int(n):,}"
 
 
 def count(n: int) -> str:

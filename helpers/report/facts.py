@@ -27,11 +27,12 @@ DATA_RUN = "data"
 def data_facts(dataset: str = "mnist") -> dict:
     """The first training image and the training set after /255 (SPEC "Data" lists the values)."""
     x, y = data.load(dataset, "train", flatten=True)
+    test, _ = data.load(dataset, "test", flatten=True)
     first = x[0] / 255.0
     scaled = x / 255.0
     return {"label": int(y[0]), "pixel_sum": int(x[0].sum(dtype=np.int64)), "mean": float(first.mean()),
             "std": float(first.std()), "set_mean": float(scaled.mean()), "set_std": float(scaled.std()),
-            "n_train": len(x)}
+            "n_train": len(x), "n_test": len(test), "side": int(round(x.shape[1] ** 0.5))}
 
 
 def data_record(dataset: str = "mnist") -> dict:

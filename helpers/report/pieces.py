@@ -125,13 +125,16 @@ def _cell_html(cell) -> str:
 
 
 def tabular(header: list, rows: list, caption: str, label: str, align: str | None = None,
-            size: str = "\\small", flagged=(), tabcolsep: str | None = None) -> Piece:
+            size: str = "\\small", flagged=(), tabcolsep: str | None = None, landscape: bool = False) -> Piece:
     """A booktabs table in LaTeX and the same table in HTML. Cells are plain text (escaped here
     for each form) or Pieces (``code``); a row that is a str, not a list, heads a group of rows.
     ``flagged``: indices of rows whose run a history check flagged (marked in HTML);
-    ``tabcolsep``: narrower column gaps for a wide table (LaTeX's default is 6pt)."""
+    ``tabcolsep``: narrower column gaps for a wide table (LaTeX's default is 6pt); ``landscape``: a
+    long table on pages of its own turned sideways in the PDF (pdflscape), its wide p{} column kept
+    to 4 cm in HTML. A long table's last row carries the label ``end:<label>`` (the page it ends on)."""
     columns = re.findall(r"p\{[^}]*\}|[lrc]", align or "l" + "r" * (len(header) - 1))
     n = len(columns)
+    html_columns = [re.sub(r"p\{.*\}", "p{4cm}", c) for c in columns] if landscape else columns
     latex_rows, html_rows = [], []
     for i, row in enumerate(rows):
         if isinstance(row, str):
@@ -139,21 +142,23 @@ def tabular(header: list, rows: list, caption: str, label: str, align: str | Non
             html_rows.append(f'<tr class="group"><th colspan="{n}">{html.escape(row)}</th></tr>')
             continue
         latex_rows.append(" & ".join(_cell_latex(c) for c in row) + " \\\\")
-        cells = "".join(f'<td {_html_column(c)}>{_cell_html(v)}</td>' for c, v in zip(columns, row))
+        cells = "".join(f'<td {_html_column(c)}>{_cell_html(v)}</td>' for c, v in zip(html_columns, row))
         html_rows.append(f'<tr class="flagged">{cells}</tr>' if i in flagged else f"<tr>{cells}</tr>")
     size += f"\n\\setlength{{\\tabcolsep}}{{{tabcolsep}}}" if tabcolsep else ""
     heads = " & ".join(_cell_latex(h) for h in header) + " \\\\"
     body = "\n".join(latex_rows)
     if len(rows) > LONG_TABLE:   # a float cannot break across pages: a longtable, its head repeated
+        body = body.removesuffix(" \\\\") + f"\\label{{end:{label}}} \\\\"
         latex = (f"{{{size}\n\\begin{{longtable}}{{{''.join(columns)}}}\n\\caption{{{escape(caption)}}}\\label{{tab:{label}}}\\\\\n"
                  f"\\toprule\n{heads}\n\\midrule\n\\endfirsthead\n"
                  f"\\multicolumn{{{n}}}{{l}}{{\\emph{{Table \\thetable{{}} (continued)}}}} \\\\\n\\toprule\n{heads}\n\\midrule\n\\endhead\n"
                  f"\\bottomrule\n\\endlastfoot\n{body}\n\\end{{longtable}}}}\n")
+        latex = f"\\begin{{landscape}}\n{latex}\\end{{landscape}}\n" if landscape else latex
     else:
         latex = (f"\\begin{{table}}[H]\n\\centering\n{size}\n\\caption{{{escape(caption)}}}\n\\label{{tab:{label}}}\n"
                  f"\\begin{{tabular}}{{{''.join(columns)}}}\n\\toprule\n{heads}\n"
                  f"\\midrule\n{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n")
-    head = "".join(f'<th {_html_column(c)}>{_cell_html(h)}</th>' for c, h in zip(columns, header))
+    head = "".join(f'<th {_html_column(c)}>{_cell_html(h)}</th>' for c, h in zip(html_columns, header))
     wide = " wide" if n >= 8 else ""
     markup = (f'<table class="booktabs{wide}" id="tab:{html.escape(label)}"><caption>{html.escape(caption)}</caption>'
               f"<thead><tr>{head}</tr></thead><tbody>{''.join(html_rows)}</tbody></table>")

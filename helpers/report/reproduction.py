@@ -6,7 +6,7 @@ Interface:
     counts(rows)          # {"rows", "within", "explained", "inconsistent", "open"}
     summary_line(rows)    # "53 rows: 40 within noise under stated settings and named defaults; ..."
     hypotheses(rows)      # each inferred setting across the rows it concerns: how many it brings within noise
-    gradcheck_rows(published_tables, eps)          # the reports' gradient-check tables against their bound
+    gradcheck_rows(published_tables, eps)          # the reports' gradient-check tables against their bound (pipeline.published)
 
 A row is *within noise* when the build's result under the report's stated settings and named
 defaults is within the noise band of the published number; else *explained* when the entry's
@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from ..pipeline.published import CHECK_NAMES
+from ..pipeline.published import CHECK_NAMES, gradcheck_rows  # noqa: F401 (the reports' gradient tables, SPEC C)
 
 EXACT = ("first_mean", "first_std")   # facts about the data files: no noise
 
@@ -165,23 +165,3 @@ def summary_line(rows: list[ReproductionRow]) -> str:
     return (f"{c['rows']} rows: {c['within']} within noise under stated settings and named defaults; "
             f"{c['explained']} explained by a measured inferred ablation; {c['inconsistent']} inconsistent in the report; "
             f"{c['open']} open.")
-
-
-# --- the reports' gradient-check tables (SPEC C) -------------------------------------------------
-
-def gradcheck_rows(tables: dict, eps: float) -> list[dict]:
-    """Each published entry with its |numerical - backprop| recomputed and judged against the
-    report's own bound ε²; ``printed`` (a difference the report printed) is checked too."""
-    bound = eps ** 2
-    out = []
-    for report, entries in tables.items():
-        for e in entries:
-            diff = abs(float(e["numerical"]) - float(e["backprop"]))
-            row = {"report": report, "entry": e["entry"], "numerical": float(e["numerical"]),
-                   "backprop": float(e["backprop"]), "diff": diff, "passes": diff <= bound,
-                   "same_sign": (float(e["numerical"]) >= 0) == (float(e["backprop"]) >= 0)}
-            if "printed" in e:
-                row["printed"] = float(e["printed"])
-                row["printed_matches"] = math.isclose(float(e["printed"]), diff, rel_tol=0.05)
-            out.append(row)
-    return out

@@ -104,8 +104,8 @@ def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
                     "mean ± std over seeds under those settings; inconsistent: in the report itself, as the gap notes "
                     "measure" + ("; inferred: the measured inferred ablation"
                                                                     if any_ablation else ""),
-                    "reproduction", align="rp{2.8cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
-                    tabcolsep="3pt")
+                    "reproduction", align="rp{12cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
+                    tabcolsep="3pt", landscape=True)   # sideways: a row is one line (it took 3 or 4 at 2.8 cm)
     return table, sorted(gaps, key=lambda gap: gap[0])
 
 

@@ -4,6 +4,7 @@ Interface:
     number(mean_std, metric)                         # "97.45 ± 0.12": accuracies in percent, std left out for one seed
     decimals(metric)                                 # decimals shown for a metric
     summary_table(record, metrics, caption, variants=None, label=None)   # a run's variants, with their flags
+    coinciding(rows, columns)                        # groups of variants whose rows show the same numbers
     run_table(records)                               # each run: digests, seeds, epochs, flagged variants
     gradcheck_table(record)                          # this build's gradient check (SPEC C)
     published_gradcheck_table(checked, eps)          # the reports' own gradient checks, recomputed
@@ -44,6 +45,10 @@ def summary_table(record: dict, metrics, caption: str, variants=None, label: str
     header = ["variant"] + [METRICS[m] for m in metrics] + (["flag"] if flagged else [])
     if flagged:
         caption += f". Flagged from the histories: {flag_note(flagged)}"
+    same = coinciding(rows, len(metrics))
+    if same:
+        caption += (". Identical rows: " + "; ".join(" and ".join(group) for group in same)
+                    + " show the same numbers to the digits given (different settings, the same measured result)")
     # the variant column wraps when the table would not fit the line (16.6 cm; \\small: ~0.17 cm a character)
     width = lambda column: 0.17 * max(len(str(cell)) for cell in column) + 0.45   # noqa: E731
     others = sum(width([h] + [row[k] for row in rows]) for k, h in enumerate(header) if k)
@@ -51,6 +56,15 @@ def summary_table(record: dict, metrics, caption: str, variants=None, label: str
     return tabular(header, rows, caption, label or record["run"].split("/")[-1],
                    align=first + "r" * len(metrics) + ("l" if flagged else ""),
                    flagged={i for i, name in enumerate(variants) if name in flagged})
+
+
+def coinciding(rows: list, columns: int) -> list[list[str]]:
+    """The groups of rows (by their first cell, the variant) whose next ``columns`` cells are all
+    the same: a reader sees identical rows and is told so rather than left to wonder."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(tuple(row[1:1 + columns]), []).append(str(row[0]))
+    return [names for names in groups.values() if len(names) > 1]
 
 
 def run_table(records: dict) -> Piece:
