@@ -111,7 +111,8 @@ def fit_stacked(configs, splits: data.Splits, on_epoch=None) -> list[Result]:
                 xb, yb = x[start:start + size], y[start:start + size]
             else:
                 rows = orders[0][start:start + size]
-                xb, yb = np.take(x, rows, axis=0, out=x_batch[:len(rows)]), y[rows]
+                # mode "clip": rows are a permutation, always in range; "raise" would gather into a temporary first
+                xb, yb = np.take(x, rows, axis=0, out=x_batch[:len(rows)], mode="clip"), y[rows]
             _step(model, active, xb, yb, w_all, b_all, deltas[:len(xb)], epoch, start == 0 and reuse)
         for s in active:
             _end_epoch(s, epoch, reuse, y)
