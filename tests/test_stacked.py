@@ -134,3 +134,24 @@ def test_the_engine_trains_a_stack_as_one_task_and_caches_each_fit(tmp_path, mon
     again = engine.run(jobs, log=lambda *_: None, stats=stats, quiet=True)
     assert stats["computed"] == 1
     assert_close(first[2][0], again[2][0])
+
+
+def test_stacks_on_a_local_cluster_give_the_serial_bits(tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+    jobs = [(logistic(epochs=8, l2=lam),) for lam in (0.0, 0.01, 0.1)] + \
+        [(softmax(seed=s, epochs=5),) for s in (0, 1)] + [(softmax(model="mlp", hidden=(8,), init="xavier", epochs=3),)]
+    assert [stacked for _, stacked in stacks.tasks(jobs, list(range(6)))] == [True, True, False]
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "serial"))
+    monkeypatch.setenv("WORKBOOK_ENGINE", "serial")
+    serial = engine.run(jobs, log=lambda *_: None, quiet=True)
+    monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "dask"))
+    monkeypatch.setenv("WORKBOOK_ENGINE", "dask")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster):
+        on_dask = engine.run(jobs, log=lambda *_: None, stats=(stats := {}), quiet=True)
+    assert stats["where"] == "dask" and stats["computed"] == 6
+    for (a,), (b,), (config,) in zip(serial, on_dask, jobs):
+        assert a.history == b.history and a.final == b.final and b.config == config
+        for name in a.params:
+            np.testing.assert_array_equal(a.params[name], b.params[name])
+        assert entry(key((config,))).exists()
