@@ -27,6 +27,7 @@ mini-batches are drawn, the same seed (hence the same permutations); no ``eval_e
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -40,9 +41,25 @@ from .stopping import Keeper
 from .train import SWEEP_SHARED, Result, _check_finite, build_model
 
 
+# The Config fields and choices this trainer implements as train.fit does: a configuration using any
+# other field (one added later) away from its default, or another choice, trains alone (train.fit).
+HANDLED = frozenset(("dataset", "digits", "n_train", "n_test", "test_select", "holdout", "holdout_size",
+                    "holdout_gap", "split_seed", "normalisation", "model", "hidden", "activation", "init",
+                    "bias", "bias_input", "dtype", "reduction", "l1", "l2", "l2_gradient", "penalise_bias",
+                    "optimizer", "lr", "momentum", "batch_size", "shuffle", "epochs", "anneal_T",
+                    "anneal_per", "early_stopping", "min_delta", "stop_after", "monitor", "patience",
+                    "restore", "seed", "eval_every", "progress"))
+CHOICES = {"optimizer": ("sgd", "momentum", "averaged"), "restore": (None, "best", "last", "back2"),
+           "early_stopping": (None, "best", "rise", "converged"), "anneal_per": ("step", "epoch")}
+
+
 def stack_key(config: Config) -> tuple | None:
-    """What fits must share to train together (None: a network, or ``eval_every``: trains alone)."""
+    """What fits must share to train together (None: a network, ``eval_every``, or a field or choice
+    this trainer does not implement: trains alone)."""
     if config.model not in ("logistic", "softmax") or config.eval_every is not None:
+        return None
+    if any(getattr(config, f.name) != f.default for f in dataclasses.fields(Config) if f.name not in HANDLED) or \
+            any(getattr(config, name) not in choices for name, choices in CHOICES.items()):
         return None
     shared = tuple(getattr(config, name) for name in SWEEP_SHARED + ("bias_input", "batch_size", "shuffle"))
     shuffled = config.batch_size is not None and config.shuffle   # each fit's rng draws its batches

@@ -8,6 +8,7 @@ import pytest
 from helpers.config import Config
 from helpers.pipeline import engine, stacks
 from helpers.pipeline.cache import entry, key
+from helpers import stacked
 from helpers.stacked import fit_stacked, stack_key
 from helpers.train import fit, load_splits
 
@@ -108,6 +109,20 @@ def test_who_may_train_together():
     assert stack_key(softmax()) != stack_key(softmax(dtype="float32"))
     assert stack_key(softmax(model="mlp", hidden=(8,), init="xavier")) is None
     assert stack_key(softmax(eval_every=5)) is None
+
+
+def test_a_setting_the_stacked_trainer_does_not_implement_trains_alone(monkeypatch):
+    """A Config field added after stacked.py (here: pretend ``momentum`` is one) away from its default,
+    or an update rule it does not know, keeps the fit out of every stack: never trained approximately."""
+    assert stack_key(softmax(optimizer="momentum", momentum=0.5)) is not None
+    monkeypatch.setattr(stacked, "HANDLED", stacked.HANDLED - {"momentum"})
+    assert stack_key(softmax(optimizer="momentum", momentum=0.5)) is None
+    assert stack_key(softmax()) is not None
+    monkeypatch.setitem(stacked.CHOICES, "optimizer", ("sgd",))
+    assert stack_key(softmax(optimizer="averaged")) is None
+
+
+def test_fit_stacked_refuses_fits_of_different_data():
     with pytest.raises(ValueError, match="one stack_key"):
         fit_stacked([softmax(), softmax(n_train=1000)], load_splits(softmax()))
 
