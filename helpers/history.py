@@ -4,7 +4,7 @@ Interface:
     record = Recorder(model, splits, config)   # one per fit
     row = record(params, epoch, step, lr)      # appends a row: epoch, step, lr, weight_norm,
                                                # <split>_loss and <split>_acc for train / holdout / test
-    evaluate(model, params, x, y) -> (mean cross-entropy, accuracy)
+    evaluate(model, params, x, y) -> (mean cross-entropy, accuracy);  scores(model, logits, y): the same from z
     weight_norm(params) = sqrt(Σ W²);  penalised_loss(mean_loss, params, config)
 
 Metrics: mean cross-entropy E = (1/N) Σ_n E_n (no penalty) and accuracy = mean[predict(x_n) = t_n].
@@ -54,8 +54,12 @@ def evaluate(model: Network, params: dict, x: np.ndarray, y: np.ndarray) -> tupl
     The same operations as the history's rows: on the same BLAS threads (one, as the pipeline
     runs fits) the same numbers, bit for bit.
     """
+    return scores(model, model.logits(params, x), y)
+
+
+def scores(model: Network, z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of the logits ``z`` (N, K) for labels y; z is overwritten."""
     loss_and_delta, _, predict = OUTPUTS[model.output]
-    z = model.logits(params, x)
     predictions = predict(z)            # before the loss: it may overwrite z
     total, _ = loss_and_delta(z, y)
     return total / len(y), float((predictions == y).mean())
@@ -94,11 +98,12 @@ class Recorder:
         self.sets = {name: xy for name, xy in self.sets.items() if len(xy[0])}
         self.context = {}               # row index -> (epoch, step, lr) for error messages
 
-    def __call__(self, params, epoch, step, lr, pending=()) -> dict:
+    def __call__(self, params, epoch, step, lr, pending=(), logits=None) -> dict:
+        """``logits``: {split: z} already computed for these params (stacked.py), else evaluated here."""
         row = {"epoch": epoch, "step": step, "lr": lr, "weight_norm": weight_norm(params, self.include_bias)}
         for name, (x, y) in self.sets.items():
             row[f"{name}_loss"], row[f"{name}_acc"] = (None, None) if name in pending else \
-                evaluate(self.model, params, x, y)
+                scores(self.model, logits[name], y) if logits else evaluate(self.model, params, x, y)
         if self.config.monitor == "holdout_objective" and "holdout" in self.sets:
             # the objective training descends, on the hold-out set: data term as `reduction`, plus the penalty
             c, n = self.config, len(self.sets["holdout"][1])

@@ -103,7 +103,8 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
             xb, yb = x[start:start + size], y[start:start + size]
         else:
             rows = order[start:start + size]
-            xb, yb = np.take(x, rows, axis=0, out=x_batch[:len(rows)]), y[rows]
+            # mode "clip": rows are a permutation, always in range; "raise" would gather into a temporary first
+            xb, yb = np.take(x, rows, axis=0, out=x_batch[:len(rows)], mode="clip"), y[rows]
         t = step if config.anneal_per == "step" else epoch
         lr = optim.learning_rate(config.lr, t, config.anneal_T)
         loss, _ = model.loss(params, xb, yb, config.l1, l2, config.reduction, penalise_bias,

@@ -5,12 +5,12 @@ From a parameter file to a results file:
 the one home of their rules, which the Makefile asks), ``runfiles`` (parameter files and the
 notebooks' parameters cells), ``specs`` and ``params`` (what each notebook takes, validated),
 ``resolve`` (the Makefile's stamps step), ``provenance`` (digests of a run's inputs),
-``fits`` and ``engine`` (fits as Dask tasks), ``cache`` (the fit cache), ``cluster`` (where fits
+``fits`` and ``engine`` (fits as Dask tasks), ``stacks`` (linear fits that train together), ``cache`` (the fit cache), ``cluster`` (where fits
 run), ``progress`` and ``monitor`` (what a person sees while they run), ``plan`` (every fit a build will
 ask for), ``estimate`` (what remains of it) and ``replay`` (a recorded build replayed through it), ``results`` (records
 tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),
-``experiment`` (what a notebook calls), ``execute`` (papermill, a kernel that did not come up started again). The search of `make best`: ``space``, ``search``,
-``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench`` and ``cachebench`` (`make bench`), ``lab``
-(JupyterLab saves), ``execute`` (papermill, a kernel that did not start started again),
+``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
+``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench``, ``speedbench`` and ``cachebench``
+(`make bench`), ``lab`` (JupyterLab saves), ``execute`` (papermill, a kernel that did not start started again),
 ``compare_builds`` (two builds' results, number for number).
 """

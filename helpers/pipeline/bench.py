@@ -1,17 +1,20 @@
 """``make bench``: how fast the fits run here, as figures and ratios measured in one run.
 
 Printed (nothing is asserted: speed is not a test):
-  - the MLP epoch (784-128-10, batch 128, 48,000 images, float32, no evaluation) against the
-    single-thread GEMM floor: the time numpy's matmul alone needs, on one thread, for the
-    products that epoch performs (per batch X·W1, A·W2, Aᵀ·δ2, δ2·W2ᵀ, Xᵀ·δ1);
-  - that epoch as ``fit`` runs it (BLAS pinned to one thread) and under numpy's default
-    threads, each on a quiet machine and with one core kept busy by another process;
-  - a batch of fits on a local Dask cluster with 1 worker and with 2 (the speed-up);
+  - the network epoch (784-128-10, batch 128, 48,000 images, no evaluation) as ``fit`` runs it, in
+    float32 and in float64, each beside its single-thread GEMM floor: the time numpy's matmul alone
+    needs, on one thread, for the products that epoch performs (per batch X·W1, A·W2, Aᵀ·δ2, δ2·W2ᵀ,
+    Xᵀ·δ1); and the evaluation after an epoch (history.evaluate on 48,000 + 12,000 + 10,000 images)
+    beside its floor, the forward products alone (speedbench.py);
+  - that float32 epoch under numpy's default threads against one thread, quiet and with one core busy;
+  - a logistic run's fits (zhu_guo_2v3's penalty sweep, epochs capped) one by one and stacked as one
+    array program (helpers.stacked): the stacked/unstacked ratio;
+  - a batch of network fits on a local Dask cluster with 1 worker and with 2 (the speed-up);
+  - the last full build's fit phase and utilisation (build/fit-phase.json), when there is one;
   - what loading the fit cache costs, in its data-only format and in the pickle format it replaced
     (cachebench.py);
   - the estimate of a from-scratch `make report` (every fit of notebooks/runs at full scale computed):
-    the status line's estimator (estimate.py) on the whole plan, with the rates earlier builds kept,
-    beside the last full build's record (build/fit-phase.json) when there is one.
+    the status line's estimator (estimate.py) on the whole plan, with the rates earlier builds kept.
 It prints figures only: the fits it times show no progress (engine.run(quiet=True)).
 Every time is the best of several interleaved repeats (this is a shared virtual machine).
 """
@@ -32,48 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from ..config import Config
 from ..data import load
-from ..train import build_model, run_epoch
-from . import cachebench, settings
-
-
-def best_of(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def gemm_floor(n: int, batch: int, sizes=(784, 128, 10), seed: int = 0):
-    """(run, flops): ``run()`` does one epoch's matrix products of a one-hidden-layer network."""
-    d, h, k = sizes
-    rng = np.random.default_rng(seed)
-    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
-    x, w1, w2, a, d2 = f32(batch, d), f32(d, h), f32(h, k), f32(batch, h), f32(batch, k)
-    z1, z2, g2, d1, g1 = (np.empty(s, np.float32) for s in ((batch, h), (batch, k), (h, k), (batch, h), (d, h)))
-    batches = n // batch
-
-    def epoch():
-        for _ in range(batches):
-            np.matmul(x, w1, out=z1)
-            np.matmul(a, w2, out=z2)
-            np.matmul(a.T, d2, out=g2)
-            np.matmul(d2, w2.T, out=d1)
-            np.matmul(x.T, a, out=g1)
-
-    flops = 2 * batches * batch * (2 * d * h + 3 * h * k)
-    return epoch, flops
-
-
-def epoch_runner(config: Config, x, y):
-    """``run()`` trains ``config``'s model for one epoch (no evaluation) on (x, y)."""
-    model = build_model(config, x.shape[1])
-    rng = np.random.default_rng(config.seed)
-    params = model.init(rng, config.init, np.dtype(config.dtype))
-    grads = {k: np.empty_like(v) for k, v in params.items()}
-    state = dict.fromkeys(params)
-    return lambda: run_epoch(model, params, state, grads, x, y, config, rng, 0, 0)
+from . import cachebench, settings, speedbench
 
 
 def pinned(fn):
@@ -139,6 +101,64 @@ def build_estimate(workers: int) -> str:
             f"({known} of the {len(fits)} tasks' settings measured, the rest by kind of model)")
 
 
+NET = Config(model="mlp", hidden=(128,), activation="tanh", optimizer="momentum", momentum=0.9, lr=0.01,
+             batch_size=128, progress=False)
+
+
+def network_line(images, labels, dtype: str, repeats: int) -> str:
+    """The 784-128-10 epoch (48,000 images, batch 128) and its evaluation (48,000 + 12,000 + 10,000
+    images, as a full-scale run of 04-06 evaluates after each epoch) beside their floors, in ``dtype``."""
+    x = (images / 255).astype(dtype)
+    config = NET.replace(dtype=dtype)
+    floor, flops = speedbench.gemm_floor(48000, 128, dtype=np.dtype(dtype))
+    eval_floor, evaluation = speedbench.eval_runs(config, [(x[:48000], labels[:48000]), (x[48000:], labels[48000:]),
+                                                           (x[:10000], labels[:10000])])
+    t = speedbench.best_of(repeats, {"floor": floor, "epoch": speedbench.epoch_runner(config, x[:48000], labels[:48000]),
+                                     "eval floor": eval_floor, "eval": evaluation})
+    return (f"network 784-128-10, {dtype}: training epoch {t['epoch']:6.3f} s = {t['epoch'] / t['floor']:.2f} x its GEMM "
+            f"floor {t['floor']:.3f} s ({flops / t['floor'] / 1e9:.0f} GFLOP/s); evaluation {t['eval']:6.3f} s = "
+            f"{t['eval'] / t['eval floor']:.2f} x its floor {t['eval floor']:.3f} s")
+
+
+def threads_line(images, labels, repeats: int) -> str:
+    """The float32 epoch pinned to one thread against numpy's default threads, quiet and with a core busy."""
+    x = (images[:48000] / np.float32(255)).astype(np.float32)
+    epoch = speedbench.epoch_runner(NET, x, labels[:48000])
+    best = {}
+    for busy in (False, True):
+        with one_core_busy() if busy else _nothing():
+            best[busy] = speedbench.best_of(repeats, {"pinned": epoch})["pinned"], _default_threads(repeats, epoch)
+    (quiet, quiet_default), (busy, busy_default) = best[False], best[True]
+    return (f"network epoch float32, numpy's default threads: {quiet_default / quiet:.2f} x pinned on a quiet machine, "
+            f"{busy_default / busy:.2f} x with one core busy (pinned: {quiet:.3f} s quiet, {busy:.3f} s busy)")
+
+
+def _default_threads(repeats: int, run) -> float:
+    run()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def stacked_line(repeats: int, run: str = "runs/01_logistic/zhu_guo_2v3", epochs: int = 30) -> str:
+    """The logistic run's penalty sweep (its second engine.run call: every penalty and λ), each fit
+    capped at ``epochs``: one by one (train.fit) against stacked (stacked.fit_stacked), in its dtype."""
+    from ..train import load_splits
+    from .plan import jobs_of
+    from .resolve import effective
+    parameters = effective(settings.NOTEBOOKS / f"{run}.yaml", "full")
+    configs = [job[0].replace(epochs=epochs, progress=False) for job in jobs_of(parameters, run.split("/")[1])[-1]]
+    splits = load_splits(configs[0])
+    alone, stacked = speedbench.stacked_vs_alone(configs, splits)
+    t = speedbench.best_of(max(repeats // 2, 1), {"alone": alone, "stacked": stacked})
+    return (f"logistic run {run}, its {len(configs)} penalty fits ({epochs} full-batch epochs each, {configs[0].dtype}): "
+            f"one by one {t['alone']:.2f} s, stacked {t['stacked']:.2f} s: stacked/unstacked time "
+            f"{t['stacked'] / t['alone']:.2f} ({t['alone'] / t['stacked']:.1f} x faster)")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -148,36 +168,17 @@ def main(argv=None) -> None:
     os.environ["WORKBOOK_ENGINE"] = "dask"
 
     images, labels = load("mnist", "train", flatten=True)
-    x48, y48 = (images[:48000] / np.float32(255)).astype(np.float32), labels[:48000]
-    floor_run, flops = gemm_floor(48000, 128)
-    net = Config(model="mlp", hidden=(128,), activation="tanh", optimizer="momentum", momentum=0.9,
-                 lr=0.01, batch_size=128, progress=False)
-    epoch = epoch_runner(net, x48, y48)
-    runs = {"floor": pinned(floor_run), "pinned": pinned(epoch), "default": epoch}
-    for run in runs.values():
-        run()  # warm-up: allocations, BLAS threads
-    best = {}
-    for busy in (False, True):
-        with one_core_busy() if busy else _nothing():
-            for _ in range(args.repeats):   # interleaved: each sees the same machine state
-                for name, run in runs.items():
-                    best[name, busy] = min(best.get((name, busy), float("inf")), best_of(1, run))
-
-    jobs = [(net.replace(n_train=12000, holdout="first", holdout_size=0.1, epochs=3, seed=s),)
+    print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}; BLAS on one thread, as the engine runs fits, "
+          "unless said; each time the best of interleaved repeats")
+    for dtype in ("float32", "float64"):
+        print(network_line(images, labels, dtype, args.repeats))
+    print(threads_line(images, labels, args.repeats))
+    print(stacked_line(args.repeats))
+    jobs = [(NET.replace(n_train=12000, holdout="first", holdout_size=0.1, epochs=3, seed=s),)
             for s in range(args.fits)]
     one = fits_on_workers(1, jobs)
     two = fits_on_workers(2, jobs)
-
-    floor = best["floor", False]
-    print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}, float32")
-    print(f"GEMM floor, one thread, 784-128-10 epoch    {floor:7.3f} s   ({flops / 1e9:.1f} GFLOP at "
-          f"{flops / floor / 1e9:.0f} GFLOP/s)")
-    for busy in (False, True):
-        where = "one core busy" if busy else "quiet machine"
-        p, d = best["pinned", busy], best["default", busy]
-        print(f"mlp epoch, {where:14s} as fit runs it {p:7.3f} s = {p / floor:.2f} x floor;  "
-              f"numpy's default threads {d:7.3f} s = {d / p:.2f} x pinned")
-    print(f"{args.fits} fits on 1 worker {one:6.1f} s, on 2 workers {two:6.1f} s: speed-up {one / two:.2f} x")
+    print(f"{args.fits} network fits on 1 worker {one:6.1f} s, on 2 workers {two:6.1f} s: speed-up {one / two:.2f} x")
     root = settings.ROOT
     phase = root / "build" / "fit-phase.json"
     if phase.exists():   # written by the last full build's cluster (helpers.pipeline.monitor.BuildMonitor)

@@ -9,7 +9,9 @@ A job is a tuple of configurations: one fit, or a chain that warm-starts each fi
 previous one's weights (train.sweep). Where fits run (cluster.py): the scheduler at
 ``$DASK_SCHEDULER_ADDRESS``, else a local cluster started on first use in a process of its own
 (``$WORKBOOK_WORKERS`` worker processes, default one per core); ``$WORKBOOK_ENGINE=serial``, or a
-single job to compute without a scheduler, runs in this process (the numbers are the same bits).
+single task to compute without a scheduler, runs in this process (the numbers are the same bits).
+Linear fits of one call that share their images and batches are one task (stacks.py): trained
+together as one array program (stacked.fit_stacked), each fit cached under its own key.
 Workers load and verify the data themselves (data.load), once per data setting per process.
 Progress (progress.py): one bar per call naming the running fits and their epochs; an interrupt
 cancels what is left and says how many fits are done (those are cached: run again to continue).
@@ -28,7 +30,8 @@ from threadpoolctl import threadpool_limits
 
 from .. import train
 from ..config import Config
-from . import cluster, progress, provenance, settings
+from .. import stacked
+from . import cluster, progress, provenance, settings, stacks
 from .cache import key, load_cached, store
 from .estimate import kind, probes, read_plan, setting
 # Config fields that do not change the arrays a fit trains on: jobs that differ only in
@@ -72,6 +75,20 @@ def execute(job: tuple, progress_key: str | None = None, on_epoch=None) -> list:
     return results
 
 
+def execute_stack(jobs: list, keys: list, task: str = "", on_epoch=None) -> list:
+    """Run single-fit ``jobs`` that share a stack key as one array program (stacked.fit_stacked), here;
+    -> [[Result] per job]. Each fit reports its epochs and its share of the time under its own key."""
+    splits = _splits(_data_key(jobs[0][0]))
+    reports = [progress.epoch_reporter(k, on_epoch, task) for k in keys]
+    with threadpool_limits(limits=1, user_api="blas"):
+        results = stacked.fit_stacked([job[0].replace(progress=False) for job in jobs], splits,
+                                      on_epoch=lambda fit, epoch, n: reports[fit](fit, epoch, n))
+    for result, job, k in zip(results, jobs, keys):
+        result.config = job[0]
+        progress.report_done(k, result.wall_time)
+    return [[result] for result in results]
+
+
 class Interrupted(KeyboardInterrupt):
     """Kernel > Interrupt while fits ran: one line in the notebook, not a traceback."""
 
@@ -106,7 +123,8 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     keys = [key(job, code) for job in jobs]
     results = [load_cached(k, job, log) for k, job in zip(keys, jobs)]
     todo = [i for i, r in enumerate(results) if r is None]
-    where = "serial" if settings.serial() or (len(todo) <= 1 and settings.scheduler_address() is None) else "dask"
+    groups = stacks.tasks(jobs, todo)   # linear fits that share their data: one task, one array program
+    where = "serial" if settings.serial() or (len(groups) <= 1 and settings.scheduler_address() is None) else "dask"
     if stats is not None:
         stats.update(cached=len(jobs) - len(todo), computed=len(todo), where=where)
     if not todo:
@@ -116,19 +134,28 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     bar = progress.FitBar(labels, len(jobs) - len(todo), quiet=quiet)
     try:
         if where == "serial":
-            for i in todo:
-                results[i] = _labelled(execute, jobs[i], labels[i], keys[i],
-                                       lambda fit, epoch, n, i=i: (bar.epoch(i, epoch, n), bar.refresh()))
-                store(keys[i], results[i])
-                bar.done(i, results[i][-1].wall_time)
+            for members, stacked_ in groups:
+                show = lambda fit, epoch, n, m=members, s=stacked_: (  # noqa: E731 (a chain's fits are one job)
+                    bar.epoch(m[fit if s else 0], epoch, n), bar.refresh())
+                out = _labelled(execute_stack, [jobs[i] for i in members], _label(labels, members),
+                                [keys[i] for i in members], "", show) if stacked_ else \
+                    [_labelled(execute, jobs[members[0]], labels[members[0]], keys[members[0]], show)]
+                for i, result in zip(members, out):
+                    results[i] = result
+                    store(keys[i], result)
+                    bar.done(i, result[-1].wall_time)
         else:
-            _run_on_dask(jobs, keys, labels, todo, results, bar)
+            _run_on_dask(jobs, keys, labels, groups, results, bar)
     except KeyboardInterrupt:
         done = sum(r is not None for r in results)
         raise Interrupted(f"interrupted: {done} of {len(jobs)} fits done; run the cell again to continue") from None
     finally:
         bar.close()
     return results
+
+
+def _label(labels: list, members: list) -> str:
+    return f"a stack of {len(members)} fits ({'; '.join(labels[i] for i in members)})"
 
 
 def _labelled(fn, job, label, *args):
@@ -139,10 +166,10 @@ def _labelled(fn, job, label, *args):
         raise
 
 
-def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
+def _run_on_dask(jobs, keys, labels, groups, results, bar) -> None:
     from distributed.scheduler import KilledWorker
     c = cluster.client()
-    index = {f"fit-{keys[i]}": i for i in todo}
+    index = {f"fit-{keys[i]}": i for members, _ in groups for i in members}
 
     def on_event(event):
         message = event[1]
@@ -154,27 +181,41 @@ def _run_on_dask(jobs, keys, labels, todo, results, bar) -> None:
     # build) is computed once by the scheduler; the plan's probes (one fit of each kind: the status
     # line's estimate learns each kind's pace early), then long fits first (priority)
     futures, first = {}, probes(read_plan(settings.output_root() / "build" / "plan.json")[1])
-    for i in todo:
-        futures[c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
-                         priority=PROBE if keys[i] in first else int(cost(jobs[i]) // 1e9))] = i
-        progress.announce(c, keys[i], cost(jobs[i]), labels[i], kind(jobs[i]), setting(jobs[i]))
+
+    def priority(members):
+        return PROBE if any(keys[i] in first for i in members) else int(max(cost(jobs[i]) for i in members) // 1e9)
+    for members, stacked_ in groups:
+        if stacked_:   # a stack: one task, named from its fits' keys; each fit is announced under its own
+            name = stacks.task_key([keys[i] for i in members])
+            future = c.submit(execute_stack, [jobs[i] for i in members], [keys[i] for i in members], name,
+                              key=f"fit-{name}", pure=False, retries=0, priority=priority(members))
+        else:
+            i = members[0]
+            future = c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
+                              priority=priority(members))
+        futures[future] = members, stacked_
+        for i in members:
+            progress.announce(c, keys[i], cost(jobs[i]), labels[i], kind(jobs[i]), setting(jobs[i]))
     pending, checked = set(futures), time.monotonic()
     try:
         while pending:
             finished = [future for future in pending if future.done()]
             pending.difference_update(finished)
             for future in finished:
-                i = futures[future]
+                members, stacked_ = futures[future]
+                label = _label(labels, members) if stacked_ else labels[members[0]]
                 try:
-                    results[i] = future.result()
+                    out = future.result() if stacked_ else [future.result()]
                 except KilledWorker as error:
-                    raise RuntimeError(f"{labels[i]}: Dask workers died {error.args[-1] if error.args else ''} "
+                    raise RuntimeError(f"{label}: Dask workers died {error.args[-1] if error.args else ''} "
                                        "times while running this fit; nothing was written") from None
                 except Exception as error:
-                    error.add_note(f"engine: while running {labels[i]} on Dask")
+                    error.add_note(f"engine: while running {label} on Dask")
                     raise
-                store(keys[i], results[i])
-                bar.done(i, results[i][-1].wall_time)
+                for i, result in zip(members, out):
+                    results[i] = result
+                    store(keys[i], result)
+                    bar.done(i, result[-1].wall_time)
             bar.refresh()
             if pending and not finished:
                 time.sleep(0.25)   # an interrupt lands here, between two looks at the futures

@@ -192,16 +192,18 @@ def _cancelled(task_key: str) -> bool:
     return task is None or task.state in ("cancelled", "released")
 
 
-def epoch_reporter(key: str, on_epoch=None):
+def epoch_reporter(key: str, on_epoch=None, task: str | None = None):
     """A callback ``(fit, epoch, max_epochs)`` that reports to the topic (rate-limited) and to
-    ``on_epoch`` (in this process), and raises FitCancelled once the task ``fit-<key>`` is cancelled."""
+    ``on_epoch`` (in this process), and raises FitCancelled once the task ``fit-<task>`` is cancelled
+    (``task``: the key of the Dask task that runs this fit, when it is not the fit's own: a stack)."""
     last = [0.0]
+    task = task or key
 
     def report(fit: int, epoch: int, max_epochs: int) -> None:
         if on_epoch is not None:
             on_epoch(fit, epoch, max_epochs)
-        if key and _cancelled(f"fit-{key}"):
-            raise FitCancelled(f"fit-{key} was cancelled at epoch {epoch}")
+        if task and _cancelled(f"fit-{task}"):
+            raise FitCancelled(f"fit-{task} was cancelled at epoch {epoch}")
         now = time.monotonic()
         if now - last[0] >= MIN_INTERVAL or epoch == max_epochs:
             last[0] = now
