@@ -81,8 +81,11 @@ LOCKED     = $(if $(WORKBOOK_BUILD_LOCK),,$(if $(shell command -v flock),mkdir -
 # With DASK_SCHEDULER_ADDRESS already set, that cluster is used.
 JOBS      ?= $(words $(RUN_IDS) x)
 # the build's cluster and its status line (fits done / running / waiting, estimate); the fit
-# phase's compute, wall time and utilisation go to $(OUT)build/fit-phase.json (make bench reads it)
-ENGINE    := WORKBOOK_BUILD_LOG=$(CURDIR)/$(OUT)build/fit-phase.json $(PY) -m helpers.pipeline.cluster --
+# phase's compute, wall time and utilisation go to <out>build/fit-phase.json (make bench reads it),
+# beside that build's plan.json (the status line's scale and plan; its rates are kept per scale)
+ENGINE_AT  = WORKBOOK_BUILD_LOG=$(CURDIR)/$(1)build/fit-phase.json $(PY) -m helpers.pipeline.cluster --
+ENGINE    := $(call ENGINE_AT,$(OUT))
+SMOKE_ENGINE := $(call ENGINE_AT,$(SMOKE))
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -116,7 +119,7 @@ data: $(STAMP) ## fetch + verify MNIST into data/ (DATASET=fashion-mnist, FROM=d
 	@$(PY) -m helpers.pipeline.fetch --dataset $(DATASET) $(if $(FROM),--from $(FROM))
 
 test: $(STAMP) data ## smoke-scale runs, then the tests and nbval on the smoke notebooks (fails if none is collected)
-	@$(LOCKED) $(ENGINE) $(MAKE) test-graph
+	@$(LOCKED) $(SMOKE_ENGINE) $(MAKE) test-graph
 
 test-graph:
 	@$(MAKE) -k -j$(JOBS) notebooks-graph SCALE=smoke
@@ -192,7 +195,7 @@ $(ACROSS): $(LOGISTIC)
 tests/notebooks/07_across_runs.ipynb: $(patsubst notebooks/%.yaml,$(SMOKE)build/executed/%.ipynb,$(wildcard notebooks/runs/01_logistic/*.yaml))
 
 references: | $(STAMP) data ## regenerate the nbval references (smoke scale) in tests/notebooks
-	@$(LOCKED) $(ENGINE) $(MAKE) -j$(JOBS) references-graph
+	@$(LOCKED) $(SMOKE_ENGINE) $(MAKE) -j$(JOBS) references-graph
 
 # 07_across_runs reads the logistic runs' results: bring those up to date at smoke scale first
 references-graph:

@@ -109,3 +109,17 @@ def test_a_notebook_bar_keeps_the_cached_count_and_names_the_running_fit(monkeyp
     bar.close()
     assert (bar.bar.n, bar._postfix()) == (2, "1 from the cache")
     assert "done" in str(bar.bar) and ", , " not in str(bar.bar)
+
+
+def test_make_test_and_make_references_record_their_fit_phase_beside_the_smoke_plan():
+    """`make test` is a smoke build whatever SCALE says: its status line reads the smoke plan and keeps
+    its rates as smoke rates (before, it wrote build/fit-phase.json and kept smoke rates as "full")."""
+    database = subprocess.run(["make", "-pn", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    engines = {line.split(" := ", 1)[0]: line.split(" := ", 1)[1] for line in database.splitlines()
+               if line.startswith(("ENGINE := ", "SMOKE_ENGINE := "))}
+    assert f"WORKBOOK_BUILD_LOG={ROOT}/build/smoke/build/fit-phase.json " in engines["SMOKE_ENGINE"]
+    assert f"WORKBOOK_BUILD_LOG={ROOT}/build/fit-phase.json " in engines["ENGINE"]    # SCALE=full: the full build's
+    recipes = database.split("\n\n")
+    for target in ("test", "references"):
+        recipe = next(block for block in recipes if block.startswith(f"{target}:") or f"\n{target}:" in block)
+        assert "$(SMOKE_ENGINE)" in recipe and "$(ENGINE)" not in recipe, recipe
