@@ -11,5 +11,5 @@ ask for), ``estimate`` (what remains of it) and ``replay`` (a recorded build rep
 tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),
 ``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
 ``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench`` and ``cachebench`` (`make bench`), ``lab``
-(JupyterLab saves), ``compare_builds`` (two builds' results, number for number).
+(JupyterLab saves), ``execute`` (papermill, a kernel that does not come up started again), ``compare_builds`` (two builds' results, number for number).
 """

@@ -129,13 +129,15 @@ def gradcheck_verdict(checked: list[dict], eps: float) -> str:
 
 def _tried_text(row, digits: int, unit: str) -> str:
     """Each inferred hypothesis measured for the row: its result and whether it is within noise."""
-    parts = []
+    parts, missing = [], []
     for tr in row.tried:
         got = tr["confirmed"] or tr["measured"]
         seeds = " (one seed)" if tr["confirmed"] is None and tr["confirm"] else ""
-        parts.append(f"*{tr['hypothesis']}* {got['ours'][0]:.{digits}f}{unit}{seeds}"
-                     + (" (within noise)" if got["within"] else "") if got else f"*{tr['hypothesis']}* not in this build")
-    return "; ".join(parts)
+        if got:
+            parts.append(f"*{tr['hypothesis']}* {got['ours'][0]:.{digits}f}{unit}{seeds}" + (" (within noise)" if got["within"] else ""))
+        else:
+            missing.append(tr["hypothesis"])
+    return "; ".join(parts + ([f"not in this build: {', '.join(missing)}"] if missing else []))
 
 
 def gap_notes(rows) -> str:
@@ -169,6 +171,10 @@ def gap_notes(rows) -> str:
     return text + ("\n\n" + tested if tested else "")
 
 
+def _needs_confirm(rows, q) -> bool:
+    return any(t["confirm"] for i in q["rows"] for t in rows[i - 1].tried if t["hypothesis"] == q["chosen"])
+
+
 def hypotheses_text(rows) -> str:
     """Markdown, one bullet per question (reproduction.hypotheses): the rows it concerns, each
     candidate's total distance over them beside the stated settings', the one chosen and the rows
@@ -176,10 +182,17 @@ def hypotheses_text(rows) -> str:
     bullets = []
     for q in hypotheses(rows):
         numbers = ", ".join(map(str, q["rows"]))
-        totals = ", ".join(f"*{h}* {v:.1f}" if v != float("inf") else f"*{h}* not measured on every row"
-                           for h, v in q["totals"].items())
-        chosen = (f"chosen: *{q['chosen']}*, which brings row{'s' if len(q['within'][q['chosen']]) != 1 else ''} "
-                  f"{', '.join(map(str, q['within'][q['chosen']])) or 'none'} within noise" if q["chosen"] else
+        measured = [f"*{h}* {v:.1f}" for h, v in q["totals"].items() if v != float("inf")]
+        missing = [h for h, v in q["totals"].items() if v == float("inf")]
+        totals = "; ".join(measured + ([f"not measured on every row in this build: {', '.join(missing)}"] if missing else []))
+        hits = q["within"][q["chosen"]] if q["chosen"] else []
+        gaps = [i for i in hits if not rows[i - 1].within]
+        chosen = ((f"chosen: *{q['chosen']}*, which brings row{'s' if len(hits) > 1 else ''} {', '.join(map(str, hits))} "
+                   f"within noise (of those beyond noise under the stated settings: {', '.join(map(str, gaps)) or 'none'})"
+                   if hits else f"chosen: *{q['chosen']}*, which brings no row within noise"
+                   + ("" if any(t["confirmed"] for i in q["rows"] for t in rows[i - 1].tried
+                                if t["hypothesis"] == q["chosen"]) or not _needs_confirm(rows, q)
+                      else " (its three-seed confirmation is not in this build)")) if q["chosen"] else
                   "no candidate beats the stated settings: none is chosen")
         bullets.append(f"- **{q['question']}** (rows {numbers}): total distance in noise bands, stated settings "
                        f"{q['stated']:.1f}; {totals}; {chosen}.")
