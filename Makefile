@@ -23,7 +23,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
+.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best grid lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -155,6 +155,13 @@ BEST_RUNS := notebooks/runs-best
 # Under the build lock as every writing target: two searches in one tree would share one study and one log.
 best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
 	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
+
+# Inferred-hypothesis grids (issue 28): notebooks/runs-grid/, one seed per grid point; not among `make report`'s runs
+# (its full-scale compute is a budget of its own); the report includes each grid run built from the current inputs.
+GRID_RUNS := notebooks/runs-grid
+
+grid: | $(STAMP) data ## run the inferred-hypothesis grids of notebooks/runs-grid (Lim & Chen's step scale; SCALE=smoke: a minute)
+	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(GRID_RUNS)
 
 # What a run is made of, as files whose time stamps change only when their content does (so a
 # Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters

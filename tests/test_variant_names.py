@@ -29,6 +29,7 @@ def stated(name: str, config) -> list[tuple[str, object, object]]:
     """(what, the name's value, the config's value) for every setting ``name`` states."""
     checks = []
     per_batch_sum = "per batch sum" in name or "inside the 1/B mean" in name   # λ on the summed loss: λ/B on the mean
+    # "λ/2" (Shi's eq. 7 read literally): the stated λ halved
     for what, pattern, actual in (("η", rf"(?<![0-9])η {NUMBER}", config.lr), ("η0", rf"η0 {NUMBER}", config.lr),
                                   ("γ", rf"γ {NUMBER}", config.momentum), ("T", rf"\bT {NUMBER}", config.anneal_T),
                                   ("mini-batch", rf"mini-batch {NUMBER}\b(?!\s*%)", config.batch_size)):
@@ -36,7 +37,7 @@ def stated(name: str, config) -> list[tuple[str, object, object]]:
             checks.append((what, float(match.group(1)), actual))
     for penalty in ("L1", "L2"):
         for match in re.finditer(rf"{penalty} λ {NUMBER}", name):
-            value = float(match.group(1)) / (config.batch_size if per_batch_sum else 1)
+            value = float(match.group(1)) / (config.batch_size if per_batch_sum else 1) / (2 if "λ/2" in name else 1)
             checks.append((f"{penalty} λ", value, getattr(config, penalty.lower())))
     for match in re.finditer(rf"(?:cap {NUMBER}|{NUMBER}-epoch cap|{NUMBER} epochs(?! without))", name):
         checks.append(("epochs", float(next(g for g in match.groups() if g)), config.epochs))

@@ -19,7 +19,7 @@ from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from .look import OKABE_ITO, TEXT_WIDTH, style
 
 VERDICTS = {"noise": ("within noise", OKABE_ITO["blue"]),
-            "explained": ("explained by an ablation", OKABE_ITO["orange"]),
+            "explained": ("explained by an inferred hypothesis", OKABE_ITO["orange"]),
             "inconsistent": ("inconsistent in the report", OKABE_ITO["purple"]),
             "open": ("open gap", OKABE_ITO["vermillion"])}
 PROVENANCE_MARKERS = {"stated": ("o", "stated settings"), "default": ("s", "named default"),
@@ -39,7 +39,7 @@ def reproduction_chart(rows: list[dict], ax=None, label_width: int = 48):
     an error bar, at its distance from the published value in noise bands ((ours − published) /
     noise), so the grey band [−1, 1] is "within noise" for every metric; the numbers themselves
     (published, workbook) in the right margin. Marker: provenance (stated ●, default ■, inferred ◆);
-    colour: verdict (within noise, explained by a measured ablation, open); an inferred ablation's
+    colour: verdict (within noise, explained by an inferred hypothesis, inconsistent, open); an inferred hypothesis's
     result, when measured, as a hollow diamond joined to the stated one by a dotted line.
 
     ``rows``: dicts with ``group``, ``label``, ``published``, ``mean``, ``std``, ``noise``,
@@ -112,7 +112,7 @@ def _key(ax, rows: list[dict]) -> None:
              for key, (m, text) in PROVENANCE_MARKERS.items() if key in present]
     if any(row.get("ablation") for row in rows):
         kinds.append(plt.Line2D([], [], ls=":", lw=0.8, marker=ABLATION_MARKER, mfc="white", mec="0.45",
-                                color="0.45", label="inferred ablation"))
+                                color="0.45", label="inferred hypothesis"))
     columns = max(len(verdicts), len(kinds))
     blank = plt.Line2D([], [], ls="", label=" ")
     verdicts += [blank] * (columns - len(verdicts))

@@ -12,9 +12,18 @@ whose setting is *inferred*: chosen because it moves the number toward the publi
 shown beside the stated result, never instead), ``inconsistent`` (a check of
 ``CHECK_NAMES`` (helpers.report.reproduction measures them): the number contradicts the report's own stated rule, measured by the
 build; ``other_value``: the report's second statement of the same number, for the check
-"two_values"), ``hypothesis`` (the name one inferred setting carries across every row it
-concerns; default: the ablation's variant name), ``chosen_on`` (the label of the row its value
-was chosen on, if any) and ``note`` (what is unstated).
+"two_values", or its number for ``other_variant``, for "same_start_pair"), ``hypothesis`` (the name one inferred setting carries across every row it
+concerns; default: the ablation's variant name) and ``note`` (what is unstated).
+
+``questions(path)``: report/hypotheses.yaml, the unstated settings that several inferred
+hypotheses answer, each across every row it concerns: {``question``, ``rows`` (the entries it concerns:
+``report`` and ``spec`` [, ``metric``]), ``candidates``: [{``hypothesis``, ``variants``: {stated variant:
+its variant under the hypothesis} or a template "{variant}, ... (inferred)" (or a list of them, the
+first the run has is measured: a part that does not apply to a run is left out), optionally ``run`` (a
+template, "{run}_grid": the candidates' fits in another run, one seed each) and ``confirm`` (the
+variants, in the entry's own run, that repeat the candidate on every seed)}]}. Each entry's own
+``ablation`` is a question of one candidate. ``inferred(entry, questions)`` lists, per entry, every
+(question, hypothesis, run, variant, confirm) measured for it.
 """
 from __future__ import annotations
 
@@ -29,10 +38,11 @@ PUBLISHED = ROOT / "report" / "published.yaml"
 GRADCHECK = ROOT / "report" / "gradcheck_published.yaml"
 GRADCHECK_KEYS = {"entry", "numerical", "backprop", "printed"}
 REQUIRED = {"spec", "report", "label", "run", "variant", "metric", "value", "provenance"}
-OPTIONAL = {"ablation", "note", "inconsistent", "other_value", "hypothesis", "chosen_on"}
+OPTIONAL = {"ablation", "note", "inconsistent", "other_value", "other_variant", "hypothesis"}
+QUESTIONS = ROOT / "report" / "hypotheses.yaml"
 PROVENANCE = ("stated", "default")
 # the report's own contradictions an entry may name (``inconsistent``): helpers.report.reproduction measures each
-CHECK_NAMES = ("stop_needs_rises", "two_values")
+CHECK_NAMES = ("stop_needs_rises", "two_values", "same_start_pair")
 METRIC_WORDS = {"test_acc": "test %", "holdout_acc": "hold-out %", "test_loss": "test loss", "epochs_run": "epochs",
                 "weight_norm": "‖W‖", "best_epoch": "best epoch", "first_mean": "image mean", "first_std": "image std"}
 
@@ -52,10 +62,12 @@ def published(path=PUBLISHED) -> list[dict]:
             problems.append(f"provenance must be one of {list(PROVENANCE)}")
         if "inconsistent" in entry and entry["inconsistent"] not in CHECK_NAMES:
             problems.append(f"inconsistent names a check of helpers.report.reproduction: one of {list(CHECK_NAMES)}")
-        if ("hypothesis" in entry or "chosen_on" in entry) and "ablation" not in entry:
-            problems.append("hypothesis / chosen_on describe an inferred ablation: name its variant in ablation")
-        if ("other_value" in entry) != (entry.get("inconsistent") == "two_values"):
-            problems.append("other_value (the report's second statement of the number) goes with inconsistent: two_values")
+        if "hypothesis" in entry and "ablation" not in entry:
+            problems.append("hypothesis names an inferred ablation: name its variant in ablation")
+        if ("other_value" in entry) != (entry.get("inconsistent") in ("two_values", "same_start_pair")):
+            problems.append("other_value (the report's second number) goes with inconsistent: two_values or same_start_pair")
+        if ("other_variant" in entry) != (entry.get("inconsistent") == "same_start_pair"):
+            problems.append("other_variant (the variant of the other number) goes with inconsistent: same_start_pair")
         if "ablation" in entry and "inferred" not in str(entry["ablation"]):
             problems.append("an ablation's variant name says it is inferred")
         if problems:
@@ -96,4 +108,64 @@ def gradcheck_rows(tables: dict, eps: float) -> list[dict]:
                 row["printed"] = float(e["printed"])
                 row["printed_matches"] = math.isclose(float(e["printed"]), diff, rel_tol=0.05)
             out.append(row)
+    return out
+
+
+def questions(path=QUESTIONS) -> list[dict]:
+    """The questions of ``path`` (see the module docstring), each checked: ValueError naming the question."""
+    found = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).exists() else []
+    for q in found or []:
+        name = q.get("question", "?")
+        if set(q) - {"question", "rows", "candidates", "note"} or not q.get("candidates") or \
+                not isinstance(q.get("rows"), dict) or set(q["rows"]) - {"report", "spec", "metric"}:
+            raise ValueError(f"{path}: question {name!r} needs question, rows {{report, spec[, metric]}}, "
+                             "candidates (and may have a note)")
+        for c in q["candidates"]:
+            variants = c.get("variants")
+            if set(c) - {"hypothesis", "variants", "run", "confirm"} or not c.get("hypothesis") or not variants:
+                raise ValueError(f"{path}: question {name!r}: each candidate names its hypothesis and variants")
+            if isinstance(variants, (str, list)) and "inferred" not in str(variants):
+                raise ValueError(f"{path}: question {name!r}, {c['hypothesis']!r}: a variant template says it is inferred")
+            if isinstance(variants, dict) and any("inferred" not in v and v != k for k, v in variants.items()):
+                raise ValueError(f"{path}: question {name!r}, {c['hypothesis']!r}: each variant says it is inferred, "
+                                 "or is the stated variant itself (the hypothesis changes nothing for that row)")
+    return found or []
+
+
+def _concerns(q: dict, entry: dict) -> bool:
+    rows = q["rows"]
+    return all(entry.get(k) in (v if isinstance(v, list) else [v]) for k, v in rows.items())
+
+
+def _name(how, entry: dict):
+    """A template (or a list of them: the first the run has is measured) filled in for ``entry``, or
+    ``how``'s variant for the entry's (None: the candidate does not concern it)."""
+    if how is None:
+        return None
+    _, notebook, name = entry["run"].split("/")
+    fill = dict(variant=entry["variant"], run=entry["run"], notebook=notebook, name=name)
+    if isinstance(how, list):
+        return [t.format(**fill) for t in how]
+    return how.format(**fill) if isinstance(how, str) else how.get(entry["variant"])
+
+
+def inferred(entry: dict, found: list[dict]) -> list[dict]:
+    """Every inferred hypothesis measured for ``entry``: its own ``ablation`` (a question of one
+    candidate, named by ``hypothesis``), then each candidate of each question concerning it:
+    [{"question", "hypothesis", "run", "variant", "confirm"}]. A candidate naming no variant for
+    the entry's stated variant does not concern it."""
+    out = []
+    if entry.get("ablation"):
+        name = entry.get("hypothesis") or entry["ablation"]
+        out.append({"question": name, "hypothesis": name, "run": entry["run"], "variant": entry["ablation"],
+                    "confirm": None})
+    for q in found:
+        if not _concerns(q, entry):
+            continue
+        for c in q["candidates"]:
+            variant = _name(c["variants"], entry)
+            if variant is not None:
+                out.append({"question": q["question"], "hypothesis": c["hypothesis"],
+                            "run": _name(c.get("run"), entry) or entry["run"], "variant": variant,
+                            "confirm": _name(c.get("confirm"), entry)})
     return out

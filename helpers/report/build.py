@@ -16,12 +16,23 @@ from ..pipeline import results
 from ..pipeline.settings import NOTEBOOKS
 
 RUNS_DIR = NOTEBOOKS / "runs"
+GRID_DIR = NOTEBOOKS / "runs-grid"   # inferred-hypothesis grids (`make grid`): in the report when built and current
 
 
-def load_records(scale: str = "full", runs_dir=RUNS_DIR) -> dict:
+def load_records(scale: str = "full", runs_dir=RUNS_DIR, grid_dir=GRID_DIR, log=print) -> dict:
     """{run: record} for every parameter file in ``runs_dir``; each record is refused (StaleResultsError,
-    naming the command that rebuilds it) unless it was made from the current inputs at ``scale``."""
-    return results.load_all(runs_dir, scale)
+    naming the command that rebuilds it) unless it was made from the current inputs at ``scale``. Plus
+    each run of ``grid_dir`` that was built from the current inputs (`make grid`): one that is missing
+    or stale is left out, and a stale one is named with the command that rebuilds it."""
+    records = results.load_all(runs_dir, scale)
+    for path in sorted(grid_dir.glob("*/*.yaml")) if grid_dir else []:
+        run = results.run_id(path)
+        try:
+            records[run] = results.read_results(run, scale)
+        except results.StaleResultsError as error:
+            if "no results for run" not in str(error):
+                log(f"left out of the report: {error}")
+    return records
 
 
 def stable_ids(path) -> None:

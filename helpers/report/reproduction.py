@@ -5,12 +5,13 @@ Interface:
     compare_entry(record, entry, n_test)           # one entry beside its run's result (and its inferred ablation's)
     counts(rows)          # {"rows", "within", "explained", "inconsistent", "open"}
     summary_line(rows)    # "53 rows: 40 within noise under stated settings and named defaults; ..."
-    hypotheses(rows)      # each inferred setting across the rows it concerns: how many it brings within noise
+    hypotheses(rows)      # each question: its candidates' total distances over its rows, the one chosen
     gradcheck_rows(published_tables, eps)          # the reports' gradient-check tables against their bound (pipeline.published)
 
 A row is *within noise* when the build's result under the report's stated settings and named
-defaults is within the noise band of the published number; else *explained* when the entry's
-inferred ablation (a variant of the same run) is within the band; else *inconsistent in the
+defaults is within the noise band of the published number; else *explained* when an inferred
+hypothesis, chosen once for every row it concerns (report.questions: an entry's own ``ablation``,
+or a question of report/hypotheses.yaml), brings it within the band; else *inconsistent in the
 report* when the entry names a contradiction between the number and the report's own stated rule
 (``inconsistent``: a key of CHECKS) and the build's measurement confirms it
 (``ReproductionRow.evidence`` says what was measured); else *open*. The band:
@@ -23,7 +24,9 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from ..pipeline import published
 from ..pipeline.published import CHECK_NAMES, gradcheck_rows  # noqa: F401 (the reports' gradient tables, SPEC C)
+from . import questions
 
 EXACT = ("first_mean", "first_std")   # facts about the data files: no noise
 
@@ -37,6 +40,8 @@ class ReproductionRow(NamedTuple):
     ablation: dict | None  # {"ours", "diff", "within"} of the inferred variant, when the entry names one
     verdict: str           # "within noise" | "explained" | "inconsistent in the report" | "open"
     evidence: str | None = None   # what the build measured for an entry's ``inconsistent`` check
+    tried: tuple = ()             # every inferred hypothesis measured for it (questions.measure_tried)
+    explained_by: str | None = None   # the chosen hypothesis that brings it within noise
 
 
 def _in_units(mean_std, metric: str) -> tuple:
@@ -102,55 +107,89 @@ def two_values(record: dict, entry: dict, n_test: int | None) -> tuple[bool, str
     return abs(value - other) > band, evidence
 
 
-CHECKS = {"stop_needs_rises": stop_needs_rises, "two_values": two_values}
+def same_start_pair(record: dict, entry: dict, n_test: int | None) -> tuple[bool, str]:
+    """The report's number and ``other_value`` (its number for ``other_variant``) come, by its stated
+    procedure, from the same initial weights and data, differing only in λ. The build runs that
+    procedure seed by seed: the pair's difference per seed is what λ moves. Inconsistent when the
+    report's difference is beyond that: further from the build's mean difference than twice the
+    largest per-seed deviation plus one hold-out image (the resolution of the published accuracy)."""
+    metric, variant, other = entry["metric"], entry["variant"], entry["other_variant"]
+    runs = record["runs"]
+    scale = 100 if metric.endswith("acc") else 1
+    diffs = [scale * (a["final"][metric] - b["final"][metric]) for a, b in zip(runs[variant], runs[other])]
+    mean = sum(diffs) / len(diffs)
+    one = 100 / n_test if metric.endswith("acc") and n_test else 0.0
+    band = 2 * max(abs(d) for d in diffs) + one
+    published_diff = float(entry["value"]) - float(entry["other_value"])
+    spread = [100 * r["final"][metric] for r in runs[variant]]
+    evidence = (f"from the same initial weights, λ moves it by {mean:+.2f} on average in this build (per seed "
+                + ", ".join(f"{d:+.2f}" for d in diffs) + f"), while the report's {float(entry['value']):g} and "
+                f"{float(entry['other_value']):g} ({other}) differ by {published_diff:+.2f}, beyond a band of {band:.2f}; "
+                f"over seeds the build's own value spans {max(spread) - min(spread):.2f}")
+    return abs(published_diff - mean) > band, evidence
+
+
+CHECKS = {"stop_needs_rises": stop_needs_rises, "two_values": two_values, "same_start_pair": same_start_pair}
 if set(CHECKS) != set(CHECK_NAMES):   # published.yaml is validated against CHECK_NAMES: the two lists are one
     raise ImportError(f"reproduction.CHECKS {sorted(CHECKS)} differ from published.CHECK_NAMES {sorted(CHECK_NAMES)}")
 
 
-def compare_entry(record: dict, entry: dict, n_test: int | None) -> ReproductionRow:
-    """One published number beside the run's result (and its inferred ablation's, if named)."""
+def _measured(entry: dict, records: dict, found: list, n_test: int | None, main: dict, inconsistent: bool,
+              evidence) -> ReproductionRow:
+    tried = questions.measure_tried(records, entry, published.inferred(entry, found), n_test, _measure)
+    verdict = "within noise" if main["within"] else "inconsistent in the report" if inconsistent else "open"
+    return ReproductionRow(entry, main["ours"], main["diff"], main["noise"], main["within"], None, verdict, evidence,
+                           tuple(tried))
+
+
+def _decide(rows: list[ReproductionRow]) -> list[ReproductionRow]:
+    """Each question answered once across its rows (questions.choose); a row beyond noise that the
+    chosen hypothesis brings within noise is explained. ``ablation``: what the table's "inferred"
+    column shows: the explaining hypothesis, else a chosen one, else the first measured."""
+    decided = questions.choose(rows)
+    out = []
+    for i, row in enumerate(rows, 1):
+        by = None if row.within else questions.explained_by(row, i, decided)
+        chosen = [t for t in row.tried if decided[t["question"]]["chosen"] == t["hypothesis"]]
+        shown = next((t for t in row.tried if t["hypothesis"] == by), None) or (chosen or list(row.tried) or [None])[0]
+        result = shown and (shown["confirmed"] or shown["measured"])
+        ablation = result and {k: result[k] for k in ("ours", "diff", "within")} | {"hypothesis": shown["hypothesis"]}
+        out.append(row._replace(ablation=ablation, explained_by=by, verdict="explained" if by else row.verdict))
+    return out
+
+
+def compare_entry(record: dict, entry: dict, n_test: int | None, records: dict | None = None,
+                  found: list | None = None) -> ReproductionRow:
+    """One published number beside the run's result and each inferred hypothesis measured for it
+    (its ``ablation``; ``found``: the questions of report/hypotheses.yaml), judged alone; compare_all
+    judges every row with each question answered once across all its rows."""
+    return _decide([_row(record, entry, n_test, records or {entry["run"]: record}, found or [])])[0]
+
+
+def _row(record, entry, n_test, records, found) -> ReproductionRow:
     main = _measure(record["summary"], entry["variant"], entry, n_test)
-    ablation = _measure(record["summary"], entry["ablation"], entry, n_test) if entry.get("ablation") else None
     inconsistent, evidence = CHECKS[entry["inconsistent"]](record, entry, n_test) if entry.get("inconsistent") else (False, None)
-    verdict = "within noise" if main["within"] else "explained" if ablation and ablation["within"] else \
-        "inconsistent in the report" if inconsistent else "open"
-    return ReproductionRow(entry, main["ours"], main["diff"], main["noise"], main["within"],
-                           ablation and {k: ablation[k] for k in ("ours", "diff", "within")}, verdict, evidence)
+    return _measured(entry, records, found, n_test, main, inconsistent, evidence)
 
 
-def compare_all(records: dict, entries: list[dict], n_test) -> list[ReproductionRow]:
-    """``n_test(record, variant) -> int``: the test-set size a record's variant was scored on."""
+def compare_all(records: dict, entries: list[dict], n_test, found: list | None = None) -> list[ReproductionRow]:
+    """``n_test(record, variant) -> int``: the test-set size a record's variant was scored on;
+    ``found``: the questions (default: report/hypotheses.yaml)."""
+    found = published.questions() if found is None else found
     rows = []
     for entry in entries:
         if entry["run"] not in records:
             raise KeyError(f"report/published.yaml cites run {entry['run']!r}, which this build does not have")
         record = records[entry["run"]]
         size = n_test(record, entry["variant"]) if entry["metric"].endswith("acc") else None
-        rows.append(compare_entry(record, entry, size))
-    return rows
+        rows.append(_row(record, entry, size, records, found))
+    return _decide(rows)
 
 
 def hypotheses(rows: list[ReproductionRow]) -> list[dict]:
-    """One inferred setting tested across rows: the rows whose entries name the same ``hypothesis``
-    (default: the ablation variant's name), in order of first appearance. Each: {"hypothesis",
-    "rows": [row numbers, 1-based], "within": [those the ablation brings within noise],
-    "chosen_on": the label of the row its value was chosen on (the entry's ``chosen_on``) or None,
-    "others_within": how many of the *other* rows it brings within noise}."""
-    out = {}
-    for i, row in enumerate(rows, 1):
-        if not row.ablation:
-            continue
-        name = row.entry.get("hypothesis") or row.entry["ablation"]
-        h = out.setdefault(name, {"hypothesis": name, "rows": [], "within": [], "chosen_on": None})
-        h["rows"].append(i)
-        if row.ablation["within"]:
-            h["within"].append(i)
-        if row.entry.get("chosen_on"):
-            h["chosen_on"] = row.entry["chosen_on"]
-    for h in out.values():
-        chosen = [i for i in h["rows"] if rows[i - 1].entry["label"] == h["chosen_on"]]
-        h["others_within"] = len([i for i in h["within"] if i not in chosen])
-    return list(out.values())
+    """Each question (an inferred setting) answered once across the rows it concerns: questions.choose's
+    values, in order of first appearance."""
+    return list(questions.choose(rows).values())
 
 
 def counts(rows: list[ReproductionRow]) -> dict:
@@ -163,5 +202,5 @@ def counts(rows: list[ReproductionRow]) -> dict:
 def summary_line(rows: list[ReproductionRow]) -> str:
     c = counts(rows)
     return (f"{c['rows']} rows: {c['within']} within noise under stated settings and named defaults; "
-            f"{c['explained']} explained by a measured inferred ablation; {c['inconsistent']} inconsistent in the report; "
+            f"{c['explained']} explained by a measured inferred hypothesis; {c['inconsistent']} inconsistent in the report; "
             f"{c['open']} open.")

@@ -4,8 +4,8 @@ Interface:
     reproduction_rows(rows)           # what figures.reproduction_chart draws: one dict per published number
     reproduction_figure(rows)         # Piece: the chart, saved as figures/report/reproduction.pdf|png
     table, gaps = reproduction_table(rows)   # Piece: published beside ours, by report; the numbers beyond noise
-    gap_notes(rows)                   # markdown: each number beyond noise, what was measured and tried
-    hypotheses_text(rows)             # markdown: each inferred setting across the rows it concerns
+    gap_notes(rows)                   # markdown: each number beyond noise, every hypothesis measured for it
+    hypotheses_text(rows)             # markdown: each question, its candidates' totals over its rows, the chosen
     gradcheck_verdict(checked, eps)   # one sentence per report on its published gradient check
     VERDICT_WORDS
 
@@ -70,7 +70,7 @@ def reproduction_figure(rows, name: str = "reproduction") -> Piece:
     return figure("report", name, f"The reproduction at a glance: {summary_line(rows)} Each row: the "
                   "workbook's mean ± std over seeds, placed by its distance from the published number in noise bands "
                   "(grey: within noise); colour: the verdict; marker: how the setting was fixed; hollow diamond: the "
-                  "measured inferred ablation. The numbers are in the table below.")
+                  "inferred hypothesis chosen for the row's question (else the one measured). The numbers are in the table below.")
 
 
 def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
@@ -102,7 +102,8 @@ def reproduction_table(rows) -> tuple[Piece, list[tuple[int, dict]]]:
     table = tabular(header, rows, "Published numbers (SPEC.md) beside this build's, grouped by report; basis: how "
                     "the setting was fixed (stated by the report, or a named default where it is silent); workbook: "
                     "mean ± std over seeds under those settings; inconsistent: in the report itself, as the gap notes "
-                    "measure" + ("; inferred: the measured inferred ablation"
+                    "measure" + ("; inferred: the inferred hypothesis chosen once across the rows it concerns (else the first measured), "
+                                 "the gap notes list every one measured"
                                                                     if any_ablation else ""),
                     "reproduction", align="rp{12cm}llrrrrl" + ("r" if any_ablation else ""), size="\\footnotesize",
                     tabcolsep="3pt", landscape=True)   # sideways: a row is one line (it took 3 or 4 at 2.8 cm)
@@ -126,9 +127,22 @@ def gradcheck_verdict(checked: list[dict], eps: float) -> str:
     return " ".join(sentences) + " This build's differences are in the table above it."
 
 
+def _tried_text(row, digits: int, unit: str) -> str:
+    """Each inferred hypothesis measured for the row: its result and whether it is within noise."""
+    parts, missing = [], []
+    for tr in row.tried:
+        got = tr["confirmed"] or tr["measured"]
+        seeds = " (one seed)" if tr["confirmed"] is None and tr["confirm"] else ""
+        if got:
+            parts.append(f"*{tr['hypothesis']}* {got['ours'][0]:.{digits}f}{unit}{seeds}" + (" (within noise)" if got["within"] else ""))
+        else:
+            missing.append(tr["hypothesis"])
+    return "; ".join(parts + ([f"not in this build: {', '.join(missing)}"] if missing else []))
+
+
 def gap_notes(rows) -> str:
     """Markdown, one bullet per published number beyond noise under its stated settings: the
-    measured ablation and what it showed, or "open gap: not explained" and what was tried."""
+    hypothesis that explains it, or every hypothesis measured for it and "open gap: not explained"."""
     bullets = []
     for i, row in enumerate(rows, 1):
         if row.verdict == "within noise":
@@ -137,17 +151,17 @@ def gap_notes(rows) -> str:
         unit = "%" if e["metric"].endswith("acc") else ""
         text = (f"- **{i}. {e['report']}, {e['label']}** ({METRICS[e['metric']]}): published {float(e['value']):.{digits}f}{unit}, "
                 f"ours {row.ours[0]:.{digits}f}{unit} under the {'stated settings' if e['provenance'] == 'stated' else 'stated settings and named defaults'}")
-        if row.ablation:
-            a = row.ablation
-            text += (f"; the inferred ablation *{e['ablation']}* gives {a['ours'][0]:.{digits}f}{unit}, "
-                     + ("within noise of the published number: explained by that setting (inferred, not stated)."
-                        if a["within"] else f"still {abs(a['diff']):.{digits}f} away: **open gap: not explained** (tried: {e['ablation']}).")
-                     )
-        elif row.verdict != "inconsistent in the report":
-            text += "; **open gap: not explained** (no ablation run)."
+        if row.explained_by:
+            text += (f"; **explained by the inferred hypothesis *{row.explained_by}***, chosen once for every row it "
+                     f"concerns, which gives {row.ablation['ours'][0]:.{digits}f}{unit} (inferred, not stated)")
+        if row.tried:
+            text += f"; hypotheses measured: {_tried_text(row, digits, unit)}"
+        if row.verdict == "open":
+            text += "; **open gap: not explained**" + ("" if row.tried else " (no hypothesis run)")
         if row.evidence:
-            text += (f"; **inconsistent in the report**: {row.evidence}." if row.verdict == "inconsistent in the report"
-                     else f"; its stated rule checked against the build: {row.evidence}.")
+            text += (f"; **inconsistent in the report**: {row.evidence}" if row.verdict == "inconsistent in the report"
+                     else f"; its report checked against the build: {row.evidence}")
+        text += "."
         if e.get("note"):
             text += f" {e['note']}"
         bullets.append(text)
@@ -157,14 +171,31 @@ def gap_notes(rows) -> str:
     return text + ("\n\n" + tested if tested else "")
 
 
+def _needs_confirm(rows, q) -> bool:
+    return any(t["confirm"] for i in q["rows"] for t in rows[i - 1].tried if t["hypothesis"] == q["chosen"])
+
+
 def hypotheses_text(rows) -> str:
-    """Markdown, one bullet per inferred setting (reproduction.hypotheses): the rows it was applied
-    to unchanged, the row its value was chosen on (if any) and how many other rows it brings within noise."""
+    """Markdown, one bullet per question (reproduction.hypotheses): the rows it concerns, each
+    candidate's total distance over them beside the stated settings', the one chosen and the rows
+    it brings within noise."""
     bullets = []
-    for h in hypotheses(rows):
-        numbers = ", ".join(map(str, h["rows"]))
-        chosen = (f"its value was chosen on “{h['chosen_on']}”; of the other {len(h['rows']) - 1} rows it brings "
-                  f"{h['others_within']} within noise" if h["chosen_on"] else
-                  f"no row is named as the one its value was chosen on; it brings {h['others_within']} of them within noise")
-        bullets.append(f"- *{h['hypothesis']}*: applied unchanged to row{'s' if len(h['rows']) > 1 else ''} {numbers}; {chosen}.")
-    return "Each inferred setting across the rows it concerns:\n\n" + "\n".join(bullets) if bullets else ""
+    for q in hypotheses(rows):
+        numbers = ", ".join(map(str, q["rows"]))
+        measured = [f"*{h}* {v:.1f}" for h, v in q["totals"].items() if v != float("inf")]
+        missing = [h for h, v in q["totals"].items() if v == float("inf")]
+        totals = "; ".join(measured + ([f"not measured on every row in this build: {', '.join(missing)}"] if missing else []))
+        hits = q["within"][q["chosen"]] if q["chosen"] else []
+        gaps = [i for i in hits if not rows[i - 1].within]
+        chosen = ((f"chosen: *{q['chosen']}*, which brings row{'s' if len(hits) > 1 else ''} {', '.join(map(str, hits))} "
+                   f"within noise (of those beyond noise under the stated settings: {', '.join(map(str, gaps)) or 'none'})"
+                   if hits else f"chosen: *{q['chosen']}*, which brings no row within noise"
+                   + ("" if any(t["confirmed"] for i in q["rows"] for t in rows[i - 1].tried
+                                if t["hypothesis"] == q["chosen"]) or not _needs_confirm(rows, q)
+                      else " (its three-seed confirmation is not in this build)")) if q["chosen"] else
+                  "no candidate beats the stated settings: none is chosen")
+        bullets.append(f"- **{q['question']}** (rows {numbers}): total distance in noise bands, stated settings "
+                       f"{q['stated']:.1f}; {totals}; {chosen}.")
+    return ("Each inferred setting is tested across every row it concerns and chosen once, by its total distance "
+            "over those rows (the sum of |ours − published| / noise band), never per row:\n\n" + "\n".join(bullets)
+            if bullets else "")
