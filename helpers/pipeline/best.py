@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..history import model_name
-from . import engine, search, space, trials
+from . import allocate, engine, search, space, trials
 from .params import scaled
 from .results import results_file
 from .settings import pipeline_root
@@ -60,6 +60,41 @@ def trial_count(P) -> int:
 def search_settings(P) -> dict:
     """The search settings a study depends on (part of its name)."""
     return {"trials": trial_count(P), "rung": P["rung"], "batch": P["batch"], "sampler_seed": 0}
+
+
+def search_all(P, classes: dict, deadline: float | None = None) -> dict:
+    """{class: search.Outcome}: every class's study, batch by batch, each batch to the class
+    ``allocate.pick`` names, until every study has its trials or ``deadline`` passed (then each class
+    has a complete trial at least, and the unfinished studies are marked stopped by this budget:
+    a second run does no work). Studies the same budget stopped before are loaded, not searched."""
+    cap, batch = trial_count(P), P["batch"]
+    studies = {name: search.open_study(search.study_name(name, setup.base, setup.space, search_settings(P)),
+                                       P["scale"], setup.base.monitor) for name, setup in classes.items()}
+    outcomes = {name: search.Outcome(study) for name, study in studies.items()}
+    active = {name: s for name, s in studies.items() if s.user_attrs.get(BUDGET_STOPPED) != P["budget_minutes"]}
+    while True:
+        name, why = allocate.pick(active, batch, cap)
+        if name is None:
+            break
+        if deadline is not None and now() > deadline and all(allocate.complete(s) for s in active.values()):
+            for other, s in active.items():
+                if len(trials.finished(s)) < cap:
+                    s.set_user_attr(BUDGET_STOPPED, P["budget_minutes"])
+                    outcomes[other].stopped = "budget"
+            break
+        study, setup = studies[name], classes[name]
+        study.set_user_attr("allocation", study.user_attrs.get("allocation", []) + [why])
+        print(f"{name}: next batch" + (" (its first)" if why.get("first") else
+              f" (score {why['score']:.3g}: gain {why['gain']:.3g}, bonus {why['bonus']:.3g}, "
+              f"{why['minutes']:.2f} min a batch)"), flush=True)
+        got = search.search(study, setup.base, setup.space, min(cap, len(trials.finished(study)) + batch), P["rung"],
+                            batch, label=name)
+        outcomes[name].resumed += got.resumed
+        for k in ("cached", "computed"):
+            outcomes[name].fits[k] += got.fits[k]
+    for name, outcome in outcomes.items():
+        print(status(name, outcome), flush=True)
+    return outcomes
 
 
 def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> search.Outcome:
@@ -154,7 +189,8 @@ def setup_table(classes: dict) -> str:
         data = (f"{b.n_train or 60000} training images, hold-out {b.holdout} {b.holdout_size:g}, "
                 f"{b.n_test or 10000} test images ({b.test_select}), pixels {b.normalisation}; "
                 f"{b.epochs} epochs at most, weights of the best hold-out epoch ({b.monitor.replace('holdout_', '')})")
-        space = "; ".join(f"{k} {kind} {', '.join(map(str, v)) if kind == 'choice' else f'{v[0]:g} to {v[1]:g}'}"
+        space = "; ".join(f"{k.replace('|', ' if ')} {kind} "
+                          f"{', '.join(map(str, v)) if kind == 'choice' else f'{v[0]:g} to {v[1]:g}'}"
                           for k, (kind, v) in setup.space.spec.items())
         rows.append(f"| {name} | {model}: {data} | {space} |")
     return "\n".join(rows)

@@ -160,7 +160,8 @@ def _check_search(values: dict, notebook: str) -> None:
         try:
             base = Config.from_dict({**spec["base"], "dataset": values["dataset"]})
             space = Space(spec["space"])
-            base.replace(**{field: low for field, (_, (low, *_)) in space.spec.items()})   # a setting it may draw
+            for corner in space.corners():     # a setting it may draw, per branch
+                base.replace(**corner)
         except ValueError as error:
             raise ValueError(f"{notebook}: class {name!r}: {error}") from None
 

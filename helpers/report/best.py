@@ -38,7 +38,9 @@ def load_search(scale: str) -> tuple[dict | None, str | None]:
 
 
 FIELD_WORDS = {"lr": "learning rate", "anneal_T": "the learning rate's annealing", "momentum": "classic momentum γ",
-               "batch_size": "batch size", "l2": "L2 λ", "l1": "L1 λ", "init": "initialisation"}
+               "batch_size": "batch size", "l2": "L2 λ", "l1": "L1 λ", "init": "initialisation",
+               "optimizer": "the update rule (the reports' momentum, Adam, AdamW)", "weight_decay": "AdamW's decoupled decay",
+               "schedule": "the learning-rate schedule (cosine, step)", "warmup": "a linear warm-up"}
 
 
 def search_classes(record: dict | None, scale: str) -> dict:
@@ -54,7 +56,8 @@ def search_classes(record: dict | None, scale: str) -> dict:
 def search_setup(classes: dict, total: int) -> str:
     """What `make best` searches, every setting read from its classes' configurations: the classes (a
     network with its widths and activation), the fields searched, and the data each class keeps."""
-    fields = ", ".join(FIELD_WORDS.get(f, f) for f in dict.fromkeys(f for c in classes.values() for f in c["space"]))
+    fields = ", ".join(FIELD_WORDS.get(f, f) for f in dict.fromkeys(f for c in classes.values()
+                                                                      for f in space.Space(c["space"]).fields()))
     restored = all(c["base"].get("restore") == "best" for c in classes.values())
     kept = {}
     for name, c in classes.items():
