@@ -4,7 +4,8 @@ set (search.py), then the chosen setting on several seeds, tested once.
 Interface:
     classes = setups(P)                    # {class: Setup(base Config at P's scale, Space, compare)}
     print(plan(P))                         # before the searches: this session's search, and the full one's time
-    outcome = search_class(P, name, setup, deadline)   # search.Outcome: the class's study, searched or loaded
+    outcomes = search_all(P, classes, deadline)        # {class: search.Outcome}: the studies, the budget split
+                                                       # between them batch by batch (allocate.py)
     runs = final_runs(P, classes, outcomes)            # {class: [Result per seed]}: one engine.run call
     extra = record(P, classes, outcomes, seconds)      # what the results file keeps of the searches
 
@@ -97,20 +98,6 @@ def search_all(P, classes: dict, deadline: float | None = None) -> dict:
     return outcomes
 
 
-def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> search.Outcome:
-    """The class's study: found finished in the store (no work), resumed, or run."""
-    study = search.open_study(search.study_name(name, setup.base, setup.space, search_settings(P)), P["scale"],
-                              setup.base.monitor)
-    if study.user_attrs.get(BUDGET_STOPPED) == P["budget_minutes"]:
-        deadline = 0.0   # the same budget stopped it before: finished for that budget, not redone
-    outcome = search.search(study, setup.base, setup.space, trial_count(P), P["rung"], P["batch"], label=name,
-                            deadline=deadline)
-    if outcome.stopped == "budget":
-        study.set_user_attr(BUDGET_STOPPED, P["budget_minutes"])
-    print(status(name, outcome), flush=True)
-    return outcome
-
-
 BUDGET_STOPPED = "stopped_by_budget_minutes"   # a study's attribute: the budget that stopped it
 
 
@@ -174,7 +161,8 @@ def record(P, classes: dict, outcomes: dict, seconds: float) -> dict:
                      "chosen": outcome.best.params, "chosen_trial": outcome.best.number,
                      "chosen_value": outcome.best.value, "trials": trials.trials_table(outcome.study),
                      "compute": trials.compute(outcome.study), "resumed": outcome.resumed,
-                     "stopped": outcome.stopped, "fits_now": outcome.fits}
+                     "stopped": outcome.stopped, "fits_now": outcome.fits,
+                     "allocation": outcome.study.user_attrs.get("allocation", [])}
     return {"classes": out, "budget_minutes": P["budget_minutes"], "seconds": seconds,
             "trial_seed": TRIAL_SEED, "smoke_trials": SMOKE_TRIALS if P["scale"] == "smoke" else None,
             "smoke": dict(SMOKE) if P["scale"] == "smoke" else None}
