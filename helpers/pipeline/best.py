@@ -88,8 +88,10 @@ def search_all(P, classes: dict, deadline: float | None = None) -> dict:
         print(f"{name}: next batch" + (" (its first)" if why.get("first") else
               f" (score {why['score']:.3g}: gain {why['gain']:.3g}, bonus {why['bonus']:.3g}, "
               f"{why['minutes']:.2f} min a batch)"), flush=True)
+        started = now()
         got = search.search(study, setup.base, setup.space, min(cap, len(trials.finished(study)) + batch), P["rung"],
                             batch, label=name)
+        study.set_user_attr(WALL, study.user_attrs.get(WALL, 0.0) + now() - started)   # kept across resumed runs
         outcomes[name].resumed += got.resumed
         for k in ("cached", "computed"):
             outcomes[name].fits[k] += got.fits[k]
@@ -99,6 +101,7 @@ def search_all(P, classes: dict, deadline: float | None = None) -> dict:
 
 
 BUDGET_STOPPED = "stopped_by_budget_minutes"   # a study's attribute: the budget that stopped it
+WALL = "wall_seconds"                           # a study's attribute: the wall time its batches took
 
 
 def plan(P) -> str:
@@ -162,7 +165,8 @@ def record(P, classes: dict, outcomes: dict, seconds: float) -> dict:
                      "chosen_value": outcome.best.value, "trials": trials.trials_table(outcome.study),
                      "compute": trials.compute(outcome.study), "resumed": outcome.resumed,
                      "stopped": outcome.stopped, "fits_now": outcome.fits,
-                     "allocation": outcome.study.user_attrs.get("allocation", [])}
+                     "allocation": outcome.study.user_attrs.get("allocation", []),
+                     "wall_seconds": outcome.study.user_attrs.get(WALL)}
     return {"classes": out, "budget_minutes": P["budget_minutes"], "seconds": seconds,
             "trial_seed": TRIAL_SEED, "smoke_trials": SMOKE_TRIALS if P["scale"] == "smoke" else None,
             "smoke": dict(SMOKE) if P["scale"] == "smoke" else None}
