@@ -101,3 +101,12 @@ def test_a_branch_must_follow_a_choice_that_has_its_value():
         space.Space({"optimizer=adam": {"lr": ["log", 1e-4, 0.1]}, "optimizer": ["choice", "adam"]})
     with pytest.raises(space.SearchError, match="'adamw' is not one of optimizer's choices"):
         space.Space({"optimizer": ["choice", "momentum", "adam"], "optimizer=adamw": {"lr": ["log", 1e-4, 0.1]}})
+
+
+def test_a_branch_s_number_ranges_from_yaml_reach_the_notebook_as_numbers():
+    from helpers.pipeline import params
+    from helpers.pipeline.runfiles import defaults
+    values = defaults("08_best")
+    values["classes"]["network, ReLU"]["space"]["optimizer=adamw"]["lr"] = ["log", "1e-04", "0.01"]  # YAML's text
+    checked = params.validate(values, "08_best")["classes"]["network, ReLU"]["space"]["optimizer=adamw"]
+    assert checked["lr"] == ["log", 1e-04, 0.01]
