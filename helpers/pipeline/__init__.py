@@ -9,7 +9,7 @@ notebooks' parameters cells), ``specs`` and ``params`` (what each notebook takes
 run), ``progress`` and ``monitor`` (what a person sees while they run), ``plan`` (every fit a build will
 ask for), ``estimate`` (what remains of it) and ``replay`` (a recorded build replayed through it), ``results`` (records
 tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),
-``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
-``trials``, ``best``. Around the build: ``fetch`` (`make data`), ``bench`` and ``cachebench`` (`make bench`), ``lab``
+``experiment`` (what a notebook calls), ``execute`` (papermill, a kernel that does not come up started again). The search of `make best`: ``space``, ``search``,
+``trials``, ``allocate`` (the budget split across classes), ``best``. Around the build: ``fetch`` (`make data`), ``bench`` and ``cachebench`` (`make bench`), ``lab``
 (JupyterLab saves), ``compare_builds`` (two builds' results, number for number).
 """
