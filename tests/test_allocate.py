@@ -12,8 +12,8 @@ from helpers.pipeline import allocate, best, space
 BASE = Config(model="softmax", n_train=1000, n_test=200, holdout="first", holdout_size=0.2, epochs=2, batch_size=100,
               init="zeros", optimizer="momentum", monitor="holdout_acc", restore="best", progress=False)
 SPACE = {"optimizer": ["choice", "momentum", "adam"],
-         "optimizer=momentum": {"lr": ["log", 1e-3, 1.0], "momentum": ["float", 0.0, 0.9]},
-         "optimizer=adam": {"lr": ["log", 1e-4, 0.1], "schedule": ["choice", "cosine", "inverse"]}}
+         "optimizer: momentum": {"lr": ["log", 1e-3, 1.0], "momentum": ["float", 0.0, 0.9]},
+         "optimizer: adam": {"lr": ["log", 1e-4, 0.1], "schedule": ["choice", "cosine", "inverse"]}}
 
 
 @pytest.fixture(autouse=True)
@@ -98,15 +98,24 @@ def test_a_branch_s_fields_reach_the_trial_s_configuration():
 
 def test_a_branch_must_follow_a_choice_that_has_its_value():
     with pytest.raises(space.SearchError, match="'optimizer' must be a choice listed before it"):
-        space.Space({"optimizer=adam": {"lr": ["log", 1e-4, 0.1]}, "optimizer": ["choice", "adam"]})
+        space.Space({"optimizer: adam": {"lr": ["log", 1e-4, 0.1]}, "optimizer": ["choice", "adam"]})
     with pytest.raises(space.SearchError, match="'adamw' is not one of optimizer's choices"):
-        space.Space({"optimizer": ["choice", "momentum", "adam"], "optimizer=adamw": {"lr": ["log", 1e-4, 0.1]}})
+        space.Space({"optimizer": ["choice", "momentum", "adam"], "optimizer: adamw": {"lr": ["log", 1e-4, 0.1]}})
 
 
 def test_a_branch_s_number_ranges_from_yaml_reach_the_notebook_as_numbers():
     from helpers.pipeline import params
     from helpers.pipeline.runfiles import defaults
     values = defaults("08_best")
-    values["classes"]["network, ReLU"]["space"]["optimizer=adamw"]["lr"] = ["log", "1e-04", "0.01"]  # YAML's text
-    checked = params.validate(values, "08_best")["classes"]["network, ReLU"]["space"]["optimizer=adamw"]
+    values["classes"]["network, ReLU"]["space"]["optimizer: adamw"]["lr"] = ["log", "1e-04", "0.01"]  # YAML's text
+    checked = params.validate(values, "08_best")["classes"]["network, ReLU"]["space"]["optimizer: adamw"]
     assert checked["lr"] == ["log", 1e-04, 0.01]
+
+
+def test_a_chosen_setting_reads_as_its_rule():
+    assert space.describe({"optimizer": "adam", "lr|optimizer: adam": 0.001, "schedule|optimizer: adam": "inverse"}) \
+        == "adam, η 0.001, η schedule constant"
+    assert space.describe({"schedule": "inverse", "anneal_T": 1000}) == "η schedule 1/(1 + t/T), T 1000"
+    assert space.describe({"optimizer": "adamw", "schedule": "cosine", "warmup": 500}) == \
+        "adamw, η schedule cosine, warm-up 500"
+

@@ -73,6 +73,8 @@ def search_all(P, classes: dict, deadline: float | None = None) -> dict:
                                        P["scale"], setup.base.monitor) for name, setup in classes.items()}
     outcomes = {name: search.Outcome(study) for name, study in studies.items()}
     active = {name: s for name, s in studies.items() if s.user_attrs.get(BUDGET_STOPPED) != P["budget_minutes"]}
+    for name in studies.keys() - active.keys():
+        outcomes[name].stopped = "budget"       # by this budget, in an earlier run: finished for it
     while True:
         name, why = allocate.pick(active, batch, cap)
         if name is None:

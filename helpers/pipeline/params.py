@@ -52,7 +52,7 @@ def _cast_kind(kind, value):
 
 
 def _space_numbers(space: dict) -> dict:
-    """A search space's [log|float, low, high] ranges as numbers, in its branches ("field=value": {...}) too."""
+    """A search space's [log|float, low, high] ranges as numbers, in its branches ("field: value": {...}) too."""
     return {field: _space_numbers(entry) if isinstance(entry, dict) else
             [entry[0], *map(number_from_text, entry[1:])] if isinstance(entry, list) and entry
             and entry[0] in ("log", "float") else entry for field, entry in space.items()}

@@ -3,7 +3,7 @@
 Interface:
     space = Space({"lr": ["log", 1e-3, 1.0], "batch_size": ["choice", 32, 128]})   # checked against Config
     space.suggest(trial) -> {parameter: value} # one setting, drawn by an Optuna trial's sampler
-    Space({"optimizer": ["choice", "momentum", "adamw"], "optimizer=adamw": {"lr": [...]}})   # a branch
+    Space({"optimizer": ["choice", "momentum", "adamw"], "optimizer: adamw": {"lr": [...]}})   # a branch
     chosen(base, params) -> Config             # the configuration a trial's params describe
     describe(params) -> "η 0.031, γ 0.87, batch 64, T none"
     rung_epochs(cap, rung)                     # the epochs of a trial's first, prunable fit
@@ -26,9 +26,9 @@ class SearchError(ValueError):
 class Space:
     """The fields a search varies, each with its kind and range (``KINDS``), checked against Config.
 
-    A key ``"field=value"`` opens a branch: a mapping of fields drawn only when the choice ``field``
+    A key ``"field: value"`` opens a branch: a mapping of fields drawn only when the choice ``field``
     (drawn before it, at the same level) came out ``value`` (its text; null for None), e.g.
-    ``{"optimizer": [choice, momentum, adamw], "optimizer=adamw": {"lr": [log, 1e-4, 1e-2]}}``. A field
+    ``{"optimizer": [choice, momentum, adamw], "optimizer: adamw": {"lr": [log, 1e-4, 1e-2]}}``. A field
     of a branch is an Optuna parameter of its own, ``"lr|optimizer=adamw"`` (``field_of`` gives "lr"),
     so each branch has its own range and sampler model."""
 
@@ -41,7 +41,7 @@ class Space:
     def _parse(self, spec: dict, conditions: tuple, tree: dict) -> None:
         fields = set(Config.__dataclass_fields__)
         for name, entry in spec.items():
-            if isinstance(name, str) and "=" in name:
+            if isinstance(name, str) and ":" in name:
                 tree[name] = {}
                 self._parse(self._branch(name, entry, conditions), conditions + (self._condition(name, conditions),),
                             tree[name])
@@ -67,8 +67,8 @@ class Space:
         return entry
 
     def _condition(self, key: str, conditions: tuple) -> tuple:
-        """("field", value) of a branch key "field=value": a choice drawn before it at the same level."""
-        field, text = key.split("=", 1)
+        """("field", value) of a branch key "field: value": a choice drawn before it at the same level."""
+        field, text = (part.strip() for part in key.split(":", 1))
         drawn = [p for p in self.spec if field_of(p) == field and self.when[p] == conditions]
         if not drawn or self.spec[drawn[0]][0] != "choice":
             raise SearchError(f"space: branch {key!r}: {field!r} must be a choice listed before it at the same level")
@@ -133,7 +133,10 @@ def describe(params: dict) -> str:
     """A chosen setting in one line: 'η 0.031, γ 0.87, batch 64, T none'."""
     def show(v):
         return "none" if v is None else f"{v:.2g}" if isinstance(v, float) else str(v)
-    return ", ".join(f"{SETTING_WORDS.get(k, k)} {show(v)}".strip() for k, v in out_fields(params).items())
+    fields = out_fields(params)
+    if fields.get("schedule") == "inverse":     # η0/(1 + t/T), or a constant η without T
+        fields["schedule"] = "1/(1 + t/T)" if fields.get("anneal_T") is not None else "constant"
+    return ", ".join(f"{SETTING_WORDS.get(k, k)} {show(v)}".strip() for k, v in fields.items())
 
 
 def chosen(base: Config, params: dict) -> Config:
