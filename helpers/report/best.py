@@ -114,7 +114,7 @@ def hint(scale: str) -> str:
     record, why = load_search(scale)
     if record is None:
         return f"report: no search section (how far each model class goes): {why}; then `make report` again"
-    return (f"report: the search section is from `{command}` ({record['extra']['seconds'] / 60:.0f} minutes); "
+    return (f"report: the search section is from `{command}` (it took {_minutes(record['extra']['seconds'] / 60)}); "
             "a second `make best` does no work")
 
 
