@@ -67,3 +67,9 @@ def test_the_settings_table_shows_trials_pruned_and_wall_time():
     piece = best.settings_table(rows)
     for form, eta in ((piece.html, "η"), (str(piece), r"$\eta$")):     # the HTML page's and the PDF's
         assert "20 (7)" in form and "10.0 min" in form and f"adamw, {eta} 0.001" in form and "24 (0)" in form
+
+
+def test_the_last_line_says_the_section_is_in_the_report_when_the_search_ran(monkeypatch):
+    monkeypatch.setattr(best, "load_search", lambda scale: ({"extra": {"seconds": 900.0}}, None))
+    assert best.hint("full") == ("report: the search section is from `make best` (it took 15 minutes); "
+                                 "a second `make best` does no work")
