@@ -213,7 +213,7 @@ def settings_table(rows: list[dict]) -> Piece:
                "hold-out score (percent correct, or cross-entropy for the logistic pairs), the trials each class "
                "ran (pruned among them) and the wall time of its batches of trials")
     return tabular(["model class", "hold-out", "chosen setting", "trials (pruned)", "wall time"], body, caption,
-                   "best-settings", align="lrp{7.6cm}rr")
+                   "best-settings", align="lrp{6.8cm}rr")
 
 
 def search_figure(record: dict) -> Piece:
