@@ -251,12 +251,14 @@ report: | $(STAMP) data ## build the report: env -> data -> notebooks (out of da
 	@$(LOCKED) $(ENGINE) $(MAKE) -k -j$(JOBS) report-graph
 
 # Without TeX a PDF older than report.tex is another build's: it is removed, never left beside the new HTML.
+# The last line says whether the search section (make best) is in the report, and how long it takes here.
 report-graph: $(REPORT)/report.html $(REPORT)/report.tex
 	@$(PY) -m helpers.pipeline.names check $(RUNS_DIR)
 	@if command -v xelatex > /dev/null; then $(MAKE) pdf-graph; else \
 	  if [ -e $(REPORT)/report.pdf ] && [ $(REPORT)/report.pdf -ot $(REPORT)/report.tex ]; then rm -f $(REPORT)/report.pdf; \
 	    echo "report: removed $(REPORT)/report.pdf: it was made from an older report.tex and there is no TeX here to remake it"; fi; \
 	  echo "report: wrote $(REPORT)/report.html (open it in a browser) and $(REPORT)/report.tex; no TeX for the PDF (install: apt-get install -y $(TEX_PKGS))"; fi
+	@$(PY) -m helpers.report search-hint $(SCALE)
 
 html: | $(STAMP) data ## the report as one self-contained HTML page (no TeX needed)
 	@$(LOCKED) $(ENGINE) $(MAKE) -j$(JOBS) $(REPORT)/report.html

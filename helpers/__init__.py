@@ -4,7 +4,7 @@ and shapes in its docstring; it imports numpy and itself only).
  1. ``activations``  hidden units: sigmoid, tanh, ReLU, leaky ReLU, and f' from the output a = f(z)
  2. ``losses``       output layers with their cross-entropy, stable for every finite logit
  3. ``models``       one Network for logistic, softmax and multi-layer models: (loss, grads) by backprop
- 4. ``optim``        update rules (SGD, classic and averaged momentum) and the annealed learning rate
+ 4. ``optim``        update rules (SGD, classic and averaged momentum, Adam, AdamW) and the learning-rate schedule
  5. ``history``      what is recorded after each epoch (loss, accuracy, ‖W‖), divergence made loud
  6. ``stopping``     early stopping and which epoch's weights a fit returns
  7. ``train``        the one training loop: ``fit(config, splits)``, and warm-started ``sweep``
@@ -23,6 +23,7 @@ The reports' equations, and where each is computed:
     w ← w - η∇E;  v ← γv - η∇E, w ← w + v            optim.sgd, optim.momentum
     Δw ← γΔw + (1-γ)η∇E, w ← w - Δw                  optim.averaged
     η(t) = η0 / (1 + t/T)                            optim.learning_rate
+    w ← w - η m̂/(√v̂ + ε)  (Adam; AdamW: - ηλ w too)   optim.adam (beyond the reports)
     (E(w+ε) - E(w-ε)) / 2ε                           gradcheck.check_gradients
     x/255, per-image z-score, data-set z-score         data.normalise
 

@@ -60,7 +60,8 @@ class Config:
     l2_gradient: str = "2lw"            # "2lw": the course's λΣw² -> 2λw; "lw": one report's λw
     penalise_bias: bool = False         # also penalise biases (implied by bias "input")
     # --- optimisation ---
-    optimizer: str = "sgd"              # "sgd", "momentum" (v ← γv − η∇) or "averaged" (Δw ← γΔw + (1−γ)η∇)
+    optimizer: str = "sgd"              # "sgd", "momentum" (v ← γv − η∇), "averaged" (Δw ← γΔw + (1−γ)η∇),
+                                        # "adam" or "adamw" (its decoupled weight_decay; below)
     lr: float = 0.01                    # η0
     momentum: float = 0.0               # γ, in [0, 1)
     batch_size: int | None = 128        # mini-batch size; None: full-batch gradient descent
@@ -69,6 +70,15 @@ class Config:
     epochs: int = 10                    # maximum number of epochs
     anneal_T: float | None = None       # η(t) = η0 / (1 + t/T); None: constant η0
     anneal_per: str = "step"            # t counts "step"s or "epoch"s
+    # --- optimisation beyond the reports (issue 27; optim.py has the formulas) ---
+    beta1: float = 0.9                  # adam/adamw: β1, the first moment's decay (their γ)
+    beta2: float = 0.999                # adam/adamw: β2, the second moment's decay
+    adam_eps: float = 1e-8              # adam/adamw: ε in η m̂ / (√v̂ + ε)
+    weight_decay: float = 0.0           # adamw only: λ_wd, decoupled: w ← w − η (… + λ_wd w)
+    schedule: str = "inverse"           # η(t): "inverse" η0/(1 + t/T) (T None: constant), "step" η0·drop^⌊t/T⌋,
+                                        # "cosine" to 0 at the epoch cap; t in anneal_per units
+    lr_drop: float = 0.1                # schedule "step": the factor d applied every anneal_T
+    warmup: int = 0                     # linear warm-up over this many steps/epochs (anneal_per) first
     # --- early stopping ---
     early_stopping: str | None = None   # None; "best": `patience` epochs without a new best;
                                         # "rise": the metric worsens `patience` epochs in a row;
@@ -136,6 +146,8 @@ class Config:
 # Fields added later, with the default that reproduces the behaviour from before them.
 NEW_FIELD_DEFAULTS = {"test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True,
                       "restore": None, "bias_input": 1.0, "min_delta": None, "stop_after": 0}
+NEW_FIELD_DEFAULTS.update({"beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8, "weight_decay": 0.0,   # issue 27
+                           "schedule": "inverse", "lr_drop": 0.1, "warmup": 0})
 
 
 def _plain(value):

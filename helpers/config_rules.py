@@ -37,7 +37,8 @@ def _one_of(c, name: str, choices) -> None:
 
 
 def check(c) -> None:
-    for name in ("lr", "l1", "l2", "momentum", "anneal_T", "holdout_size", "bias_input", "min_delta"):  # first: NaN fails every test below
+    for name in ("lr", "l1", "l2", "momentum", "anneal_T", "holdout_size", "bias_input", "min_delta",
+                 "beta1", "beta2", "adam_eps", "weight_decay", "lr_drop"):  # first: NaN fails every test below
         value = getattr(c, name)
         _need(not (_is_num(value) and not math.isfinite(value)), name, value,
               "must be a finite number (inf and nan are not settings)")
@@ -97,5 +98,24 @@ def check(c) -> None:
           "early_stopping 'converged' needs a min_delta > 0, and a min_delta needs early_stopping 'converged'")
     _need(c.min_delta is None or (_is_num(c.min_delta) and c.min_delta > 0), "min_delta", c.min_delta, "a number > 0")
     _need(_is_int(c.stop_after) and c.stop_after >= 0, "stop_after", c.stop_after, "a non-negative integer")
+    _check_adam_and_schedule(c)
     for name in ("penalise_bias", "progress", "shuffle"):
         _need(isinstance(getattr(c, name), bool), name, getattr(c, name), "true or false")
+
+
+def _check_adam_and_schedule(c) -> None:
+    """Issue 27's fields: Adam's moments, AdamW's decay, the step/cosine schedules and the warm-up."""
+    for name in ("beta1", "beta2"):
+        value = getattr(c, name)
+        _need(_is_num(value) and 0 <= value < 1, name, value, "a moment's decay must be in [0, 1)")
+    _need(_is_num(c.adam_eps) and c.adam_eps > 0, "adam_eps", c.adam_eps, "a number > 0")
+    _need(_is_num(c.weight_decay) and c.weight_decay >= 0, "weight_decay", c.weight_decay, "a number >= 0")
+    _need(c.weight_decay == 0 or c.optimizer == "adamw", "weight_decay", c.weight_decay,
+          f"decoupled weight decay goes with optimizer 'adamw', not {c.optimizer!r} (an L2 penalty is l2)")
+    _one_of(c, "schedule", optim.SCHEDULES)
+    _need(c.schedule != "step" or c.anneal_T is not None, "anneal_T", c.anneal_T,
+          "schedule 'step' drops η every anneal_T steps/epochs: give a number > 0")
+    _need(c.schedule != "cosine" or c.anneal_T is None, "anneal_T", c.anneal_T,
+          "schedule 'cosine' runs to the epoch cap and takes no anneal_T: set it to null")
+    _need(_is_num(c.lr_drop) and 0 < c.lr_drop < 1, "lr_drop", c.lr_drop, "a factor in (0, 1)")
+    _need(_is_int(c.warmup) and c.warmup >= 0, "warmup", c.warmup, "a non-negative integer (steps or epochs)")

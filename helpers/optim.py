@@ -14,6 +14,9 @@ Schedule: η(t) = η0 / (1 + t/T), t counted in steps or in epochs from 0; T = N
 """
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 
@@ -43,7 +46,39 @@ def averaged(w, dw, state, lr, gamma):
     return w, step
 
 
-OPTIMIZERS = {"sgd": sgd, "momentum": momentum, "averaged": averaged}
+def adam(w, dw, state, lr, gamma, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    """Adam (γ = β1) on the gradient ``dw`` = ∇E (not η∇E); ``weight_decay`` > 0: AdamW's decoupled decay."""
+    if state is None:
+        state = (np.zeros_like(w), np.zeros_like(w), 0)
+    m, v, k = state
+    k += 1
+    m *= gamma
+    m += (1 - gamma) * dw
+    v *= beta2
+    dw *= dw
+    v += (1 - beta2) * dw
+    # η m̂ / (√v̂ + ε) with m̂ = m / (1 − β1^k), v̂ = v / (1 − β2^k), computed in dw (the loop's buffer)
+    np.sqrt(v, out=dw)
+    dw *= 1 / math.sqrt(1 - beta2 ** k)
+    dw += eps
+    np.divide(m, dw, out=dw)
+    dw *= lr / (1 - gamma ** k)
+    if weight_decay:
+        w -= (lr * weight_decay) * w
+    w -= dw
+    return w, (m, v, k)
+
+
+OPTIMIZERS = {"sgd": sgd, "momentum": momentum, "averaged": averaged, "adam": adam, "adamw": adam}
+ADAPTIVE = ("adam", "adamw")     # rules handed ∇E and η (the others: η∇E and 1)
+
+
+def rule(name: str, beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.0):
+    """The update rule ``name`` with its extra hyper-parameters bound (Adam's β2, ε; AdamW's λ_wd)."""
+    update = get(name)
+    if name not in ADAPTIVE:
+        return update
+    return functools.partial(update, beta2=beta2, eps=eps, weight_decay=weight_decay if name == "adamw" else 0.0)
 
 
 def get(name: str):
@@ -53,6 +88,35 @@ def get(name: str):
         raise ValueError(f"optimizer={name!r} is not known; choose one of {sorted(OPTIMIZERS)}") from None
 
 
-def learning_rate(lr0: float, t: int, anneal_T: float | None) -> float:
-    """η0 / (1 + t/T), or η0 when ``anneal_T`` is None."""
-    return lr0 if anneal_T is None else lr0 / (1 + t / anneal_T)
+SCHEDULES = ("inverse", "step", "cosine")
+
+
+def learning_rate(lr0: float, t: int, anneal_T: float | None, schedule: str = "inverse", total: int = 0,
+                  warmup: int = 0, drop: float = 0.1) -> float:
+    """η(t) of ``schedule`` (the module docstring); the defaults give η0 / (1 + t/T), or η0 when
+    ``anneal_T`` is None."""
+    if t < warmup:
+        return lr0 * (t + 1) / warmup
+    if schedule == "cosine":
+        return lr0 * 0.5 * (1 + math.cos(math.pi * min(t - warmup, total - warmup) / max(total - warmup, 1)))
+    if anneal_T is None:
+        return lr0
+    if schedule == "step":
+        return lr0 * drop ** math.floor(t / anneal_T)
+    return lr0 / (1 + t / anneal_T)
+
+
+def for_config(config):
+    """(update rule, adaptive, γ) of a configuration (config.Config): Adam/AdamW (``ADAPTIVE``) take
+    ∇E and η with γ = β1; the others η∇E and 1 with γ = ``momentum``."""
+    adaptive = config.optimizer in ADAPTIVE
+    update = rule(config.optimizer, config.beta2, config.adam_eps, config.weight_decay)
+    return update, adaptive, config.beta1 if adaptive else config.momentum
+
+
+def schedule(config, steps_per_epoch: int):
+    """t -> η(t) as a configuration asks (``learning_rate``; cosine ends at its epoch cap, counted in
+    ``anneal_per`` units: epochs x ``steps_per_epoch`` steps, or epochs)."""
+    total = config.epochs * (steps_per_epoch if config.anneal_per == "step" else 1)
+    return functools.partial(learning_rate, config.lr, anneal_T=config.anneal_T, schedule=config.schedule,
+                             total=total, warmup=config.warmup, drop=config.lr_drop)

@@ -88,7 +88,7 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
     non-finite batch loss raises DivergenceError before the update. ``metrics``: filled by
     the first batch's forward pass (see ``Network.loss``).
     """
-    update = optim.get(config.optimizer)
+    update, adaptive, gamma = optim.for_config(config)
     l2 = config.l2 if config.l2_gradient == "2lw" else config.l2 / 2
     penalise_bias = config.penalise_bias or config.bias == "input"
     n = len(x)
@@ -96,6 +96,7 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
     order = rng.permutation(n) if size < n and config.shuffle else None
     x_batch = np.empty((size, x.shape[1]), x.dtype) if order is not None else None  # one reused gather buffer
     keys = tuple(params)
+    lr_at = optim.schedule(config, -(-n // size))
     for start in range(0, n, size):
         if size == n:
             xb, yb = x, y
@@ -105,15 +106,14 @@ def run_epoch(model, params, state, grads, x, y, config: Config, rng, step: int,
             rows = order[start:start + size]
             # mode "clip": rows are a permutation, always in range; "raise" would gather into a temporary first
             xb, yb = np.take(x, rows, axis=0, out=x_batch[:len(rows)], mode="clip"), y[rows]
-        t = step if config.anneal_per == "step" else epoch
-        lr = optim.learning_rate(config.lr, t, config.anneal_T)
+        lr = lr_at(step if config.anneal_per == "step" else epoch)
         loss, _ = model.loss(params, xb, yb, config.l1, l2, config.reduction, penalise_bias,
-                             grads=grads, check=False, grad_scale=lr,
-                             metrics=metrics if start == 0 else None)  # grads now hold η∇E
+                             grads=grads, check=False, grad_scale=1.0 if adaptive else lr,
+                             metrics=metrics if start == 0 else None)  # grads now hold η∇E (Adam: ∇E)
         if not math.isfinite(loss):
             raise DivergenceError(config, epoch + 1, step + 1, lr, f"the batch loss is {loss}")
         for key in keys:
-            params[key], state[key] = update(params[key], grads[key], state[key], 1.0, config.momentum)
+            params[key], state[key] = update(params[key], grads[key], state[key], lr if adaptive else 1.0, gamma)
         step += 1
         if on_step is not None:
             on_step(step, lr)
@@ -156,7 +156,7 @@ def _fit(config: Config, splits: data.Splits, params: dict | None, on_epoch=None
     # the train metrics of the weights it starts from, i.e. of the previous epoch's row.
     reuse = steps_per_epoch == 1 and x is splits.x_train
     pending = ("train",) if reuse else ()
-    lr_at = lambda t: optim.learning_rate(config.lr, t, config.anneal_T)  # noqa: E731
+    lr_at = optim.schedule(config, steps_per_epoch)
     record(params, 0, 0, config.lr, pending)
     epoch_rows = {0: 0}                 # epoch -> its row in the history
 

@@ -29,3 +29,14 @@ def test_one_changed_bit_in_a_history_is_found(tmp_path, capsys):
     assert compare_builds.main([str(build(tmp_path / "a", RECORD)), str(build(tmp_path / "b", changed))]) == 1
     out = capsys.readouterr().out
     assert "DIFFERENT  runs/x/y.json" in out and "/runs/v[0]/history/test_acc[1]: 0.97 != 0.9700000000000001" in out
+
+
+def test_a_field_added_later_at_its_default_is_no_difference_but_set_otherwise_it_is(tmp_path, capsys):
+    """An earlier build's configs lack the fields added since (config.NEW_FIELD_DEFAULTS): at their
+    default they are the behaviour from before them; set to anything else they are a difference."""
+    newer = json.loads(json.dumps(RECORD))
+    newer["runs"]["v"][0]["config"].update(schedule="inverse", warmup=0, beta1=0.9)
+    assert compare_builds.main([str(build(tmp_path / "a", RECORD)), str(build(tmp_path / "b", newer))]) == 0
+    newer["runs"]["v"][0]["config"]["warmup"] = 5
+    assert compare_builds.main([str(build(tmp_path / "c", RECORD)), str(build(tmp_path / "d", newer))]) == 1
+    assert "/runs/v[0]/config/warmup: only in the second" in capsys.readouterr().out

@@ -369,3 +369,14 @@ def test_14_a_misspelt_data_folder_is_named(tmp_path, monkeypatch, offline):
     typo = re.escape(str(tmp_path / "dtaa"))
     with pytest.raises(fetch.DataUnavailableError, match=rf"MNIST_DATA_DIR={typo}: no folder {typo} exists \(a typo\?\)"):
         fetch.provision("mnist", log=lambda *_: None)
+
+
+# --- issue 27: the report's last line says how to get the search section, and how long it takes ------
+
+def test_the_report_ends_with_how_to_get_the_search_section_and_its_time_here(built_tree):
+    done = built_tree.make("report", "SCALE=smoke")
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("report: no search section (how far each model class goes): the search has not been run")
+    assert "`make best SCALE=smoke` runs it" in last and "minutes of searching on this machine" in last
+    assert last.endswith("then `make report` again")

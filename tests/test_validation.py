@@ -28,8 +28,8 @@ def test_config_unknown_activation():
 
 
 def test_config_unknown_optimizer():
-    with pytest.raises(ValueError, match=r"optimizer='adam'.*momentum"):
-        Config(optimizer="adam")
+    with pytest.raises(ValueError, match=r"optimizer='nadam'.*momentum"):
+        Config(optimizer="nadam")
 
 
 def test_config_unknown_key_suggests_lr():
@@ -212,7 +212,9 @@ def test_new_fields_default_to_the_previous_behaviour_and_keep_old_digests():
     c = Config(model="softmax", lr=0.05, n_train=20000)
     assert {k: getattr(c, k) for k in NEW_FIELD_DEFAULTS} == {
         "test_select": "last", "holdout_gap": 0, "bias": "separate", "shuffle": True, "restore": None,
-        "bias_input": 1.0, "min_delta": None, "stop_after": 0}
+        "bias_input": 1.0, "min_delta": None, "stop_after": 0,
+        "beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8, "weight_decay": 0.0, "schedule": "inverse", "lr_drop": 0.1,
+        "warmup": 0}   # issue 27's
     old = {k: v for k, v in c.to_dict().items() if k not in NEW_FIELD_DEFAULTS}
     assert c.digest() == hashlib.sha256(json.dumps(old, sort_keys=True).encode()).hexdigest()[:12]
     assert Config.from_dict(old) == c                     # old saved configs still load

@@ -4,7 +4,8 @@ set (search.py), then the chosen setting on several seeds, tested once.
 Interface:
     classes = setups(P)                    # {class: Setup(base Config at P's scale, Space, compare)}
     print(plan(P))                         # before the searches: this session's search, and the full one's time
-    outcome = search_class(P, name, setup, deadline)   # search.Outcome: the class's study, searched or loaded
+    outcomes = search_all(P, classes, deadline)        # {class: search.Outcome}: the studies, the budget split
+                                                       # between them batch by batch (allocate.py)
     runs = final_runs(P, classes, outcomes)            # {class: [Result per seed]}: one engine.run call
     extra = record(P, classes, outcomes, seconds)      # what the results file keeps of the searches
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..history import model_name
-from . import engine, progress, search, space, trials
+from . import allocate, engine, progress, search, space, trials
 from .params import scaled
 from .results import results_file
 from .settings import pipeline_root
@@ -62,22 +63,50 @@ def search_settings(P) -> dict:
     return {"trials": trial_count(P), "rung": P["rung"], "batch": P["batch"], "sampler_seed": 0}
 
 
-def search_class(P, name: str, setup: Setup, deadline: float | None = None) -> search.Outcome:
-    """The class's study: found finished in the store (no work), resumed, or run."""
-    study = search.open_study(search.study_name(name, setup.base, setup.space, search_settings(P)), P["scale"],
-                              setup.base.monitor)
-    if study.user_attrs.get(BUDGET_STOPPED) == P["budget_minutes"]:
-        deadline = 0.0   # the same budget stopped it before: finished for that budget, not redone
-    with progress.one_bar(name):   # one bar per class, its batches' fits added to it
-        outcome = search.search(study, setup.base, setup.space, trial_count(P), P["rung"], P["batch"], label=name,
-                                deadline=deadline)
-    if outcome.stopped == "budget":
-        study.set_user_attr(BUDGET_STOPPED, P["budget_minutes"])
-    print(status(name, outcome), flush=True)
-    return outcome
+def search_all(P, classes: dict, deadline: float | None = None) -> dict:
+    """{class: search.Outcome}: every class's study, batch by batch, each batch to the class
+    ``allocate.pick`` names, until every study has its trials or ``deadline`` passed (then each class
+    has a complete trial at least, and the unfinished studies are marked stopped by this budget:
+    a second run does no work). Studies the same budget stopped before are loaded, not searched."""
+    cap, batch = trial_count(P), P["batch"]
+    studies = {name: search.open_study(search.study_name(name, setup.base, setup.space, search_settings(P)),
+                                       P["scale"], setup.base.monitor) for name, setup in classes.items()}
+    outcomes = {name: search.Outcome(study) for name, study in studies.items()}
+    active = {name: s for name, s in studies.items() if s.user_attrs.get(BUDGET_STOPPED) != P["budget_minutes"]}
+    for name in studies.keys() - active.keys():
+        outcomes[name].stopped = "budget"       # by this budget, in an earlier run: finished for it
+    bars: dict = {}   # one progress bar per class, its batches' fits added to it
+    while True:
+        name, why = allocate.pick(active, batch, cap)
+        if name is None:
+            break
+        if deadline is not None and now() > deadline and all(allocate.complete(s) for s in active.values()):
+            for other, s in active.items():
+                if len(trials.finished(s)) < cap:
+                    s.set_user_attr(BUDGET_STOPPED, P["budget_minutes"])
+                    outcomes[other].stopped = "budget"
+            break
+        study, setup = studies[name], classes[name]
+        study.set_user_attr("allocation", study.user_attrs.get("allocation", []) + [why])
+        print(f"{name}: next batch" + (" (its first)" if why.get("first") else
+              f" (score {why['score']:.3g}: gain {why['gain']:.3g}, bonus {why['bonus']:.3g}, "
+              f"{why['minutes']:.2f} min a batch)"), flush=True)
+        started = now()
+        with progress.one_bar(name, bars):
+            got = search.search(study, setup.base, setup.space, min(cap, len(trials.finished(study)) + batch),
+                                P["rung"], batch, label=name)
+        study.set_user_attr(WALL, study.user_attrs.get(WALL, 0.0) + now() - started)   # kept across resumed runs
+        outcomes[name].resumed += got.resumed
+        for k in ("cached", "computed"):
+            outcomes[name].fits[k] += got.fits[k]
+    progress.close_bars(bars)
+    for name, outcome in outcomes.items():
+        print(status(name, outcome), flush=True)
+    return outcomes
 
 
 BUDGET_STOPPED = "stopped_by_budget_minutes"   # a study's attribute: the budget that stopped it
+WALL = "wall_seconds"                           # a study's attribute: the wall time its batches took
 
 
 def plan(P) -> str:
@@ -140,7 +169,9 @@ def record(P, classes: dict, outcomes: dict, seconds: float) -> dict:
                      "chosen": outcome.best.params, "chosen_trial": outcome.best.number,
                      "chosen_value": outcome.best.value, "trials": trials.trials_table(outcome.study),
                      "compute": trials.compute(outcome.study), "resumed": outcome.resumed,
-                     "stopped": outcome.stopped, "fits_now": outcome.fits}
+                     "stopped": outcome.stopped, "fits_now": outcome.fits,
+                     "allocation": outcome.study.user_attrs.get("allocation", []),
+                     "wall_seconds": outcome.study.user_attrs.get(WALL)}
     return {"classes": out, "budget_minutes": P["budget_minutes"], "seconds": seconds,
             "trial_seed": TRIAL_SEED, "smoke_trials": SMOKE_TRIALS if P["scale"] == "smoke" else None,
             "smoke": dict(SMOKE) if P["scale"] == "smoke" else None}
@@ -155,7 +186,8 @@ def setup_table(classes: dict) -> str:
         data = (f"{b.n_train or 60000} training images, hold-out {b.holdout} {b.holdout_size:g}, "
                 f"{b.n_test or 10000} test images ({b.test_select}), pixels {b.normalisation}; "
                 f"{b.epochs} epochs at most, weights of the best hold-out epoch ({b.monitor.replace('holdout_', '')})")
-        space = "; ".join(f"{k} {kind} {', '.join(map(str, v)) if kind == 'choice' else f'{v[0]:g} to {v[1]:g}'}"
+        space = "; ".join(f"{k.replace('|', ' if ')} {kind} "
+                          f"{', '.join(map(str, v)) if kind == 'choice' else f'{v[0]:g} to {v[1]:g}'}"
                           for k, (kind, v) in setup.space.spec.items())
         rows.append(f"| {name} | {model}: {data} | {space} |")
     return "\n".join(rows)

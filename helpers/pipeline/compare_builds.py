@@ -16,15 +16,25 @@ import json
 import sys
 from pathlib import Path
 
+from ..config import NEW_FIELD_DEFAULTS
+
 IGNORED = ("provenance", "wall_time", "content_sha256")
 
 
 def numbers(record: dict) -> dict:
-    """The part of a record that holds what the run computed."""
+    """The part of a record that holds what the run computed. A configuration field added later
+    (config.NEW_FIELD_DEFAULTS) that holds its default is left out: it is the behaviour from before it."""
     kept = {k: v for k, v in record.items() if k not in (*IGNORED, "runs")}
-    kept["runs"] = {name: [{k: v for k, v in fit.items() if k != "wall_time"} for fit in fits]
+    kept["runs"] = {name: [{k: _without_new_defaults(v) if k == "config" else v for k, v in fit.items()
+                            if k != "wall_time"} for fit in fits]
                     for name, fits in record.get("runs", {}).items()}
     return kept
+
+
+def _without_new_defaults(config):
+    if not isinstance(config, dict):
+        return config
+    return {k: v for k, v in config.items() if not (k in NEW_FIELD_DEFAULTS and v == NEW_FIELD_DEFAULTS[k])}
 
 
 def differences(a, b, where: str = "") -> list[str]:

@@ -40,6 +40,7 @@ NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", 
             "penalise_bias", "optimizer", "lr", "momentum", "batch_size", "shuffle", "epochs", "anneal_T",
             "anneal_per", "early_stopping", "monitor", "patience", "restore", "seed", "eval_every", "progress"}
 NOT_DATA |= {"bias_input", "min_delta", "stop_after"}   # the training options of issue 18
+NOT_DATA |= {"beta1", "beta2", "adam_eps", "weight_decay", "schedule", "lr_drop", "warmup"}   # issue 27's
 PROBE = 10 ** 9   # the Dask priority of a probe (estimate.probes): above every fit's cost // 1e9
 
 

@@ -45,12 +45,17 @@ def _cast_kind(kind, value):
         return {**value, "lambdas": [_cast_kind("list[float]", v) for v in lambdas] if sets
                 else _cast_kind("list[float]", lambdas)}
     if kind == "classes" and isinstance(value, dict):   # a search space's number ranges: [log|float, low, high]
-        return {name: {**spec, "space": {field: [entry[0], *map(number_from_text, entry[1:])] if isinstance(entry, list)
-                                         and entry and entry[0] in ("log", "float") else entry
-                                         for field, entry in spec["space"].items()}}
+        return {name: {**spec, "space": _space_numbers(spec["space"])}
                 if isinstance(spec, dict) and isinstance(spec.get("space"), dict) else spec
                 for name, spec in value.items()}
     return value
+
+
+def _space_numbers(space: dict) -> dict:
+    """A search space's [log|float, low, high] ranges as numbers, in its branches ("field: value": {...}) too."""
+    return {field: _space_numbers(entry) if isinstance(entry, dict) else
+            [entry[0], *map(number_from_text, entry[1:])] if isinstance(entry, list) and entry
+            and entry[0] in ("log", "float") else entry for field, entry in space.items()}
 
 
 def cast(namespace: dict, notebook: str) -> dict:
@@ -160,7 +165,8 @@ def _check_search(values: dict, notebook: str) -> None:
         try:
             base = Config.from_dict({**spec["base"], "dataset": values["dataset"]})
             space = Space(spec["space"])
-            base.replace(**{field: low for field, (_, (low, *_)) in space.spec.items()})   # a setting it may draw
+            for corner in space.corners():     # a setting it may draw, per branch
+                base.replace(**corner)
         except ValueError as error:
             raise ValueError(f"{notebook}: class {name!r}: {error}") from None
 

@@ -7,7 +7,7 @@ Interface:
     report_epoch(key, fit, epoch, max_epochs), report_done(key, seconds)   # from a Dask worker
     announce(client, key, cost, label, kind, setting)   # a fit submitted (its cost, for the estimate)
     kernel_busy()                     # in a Jupyter kernel: the status "busy" again (the bar's refresh calls it)
-    with one_bar(desc): ...           # the engine.run calls inside share one bar (08_best: one per class)
+    with one_bar(desc[, kept]): ...   # the engine.run calls inside share one bar (08_best: one per class)
 
 In JupyterLab the bar is a widget (tqdm.auto) that names the running fits and their epochs and
 refreshes in place; where the pipeline logs (``$WORKBOOK_OUTPUT`` set) it prints one line per
@@ -131,10 +131,14 @@ _groups: list[dict] = []   # the one_bar blocks open, innermost last
 
 
 @contextmanager
-def one_bar(desc: str):
+def one_bar(desc: str, kept: dict | None = None):
     """The engine.run calls inside share one bar named ``desc``, updated in place (08_best: one
-    bar per model class, not one per batch of trials); where the pipeline logs, nothing changes."""
-    group = {"desc": desc, "bar": None, "cached": 0}
+    bar per model class, not one per batch of trials); where the pipeline logs, nothing changes.
+    ``kept``: a dict the caller keeps across blocks, so a later block for the same ``desc`` adds to
+    the same bar (classes whose batches interleave); the caller closes them: ``close_bars(kept)``."""
+    group = (kept or {}).get(desc) or {"desc": desc, "bar": None, "cached": 0}
+    if kept is not None:
+        kept[desc] = group
     _groups.append(group)
     try:
         yield
@@ -142,6 +146,12 @@ def one_bar(desc: str):
             group["bar"].set_postfix_str(f"{group['cached']} from the cache" if group["cached"] else "", refresh=True)
     finally:
         _groups.remove(group)
+        if kept is None:
+            close_bars({desc: group})
+
+
+def close_bars(kept: dict) -> None:
+    for group in kept.values():
         if group["bar"] is not None:
             group["bar"].close()
 

@@ -1,7 +1,7 @@
 """What a stored study holds: its trials as rows, and the compute they cost.
 
 Interface:
-    trials_table(study) -> [{number, state, value, params, epochs, diverged}]
+    trials_table(study) -> [{number, state, value, params, epochs, diverged, started, finished}]
     compute(study) -> {trials, pruned, diverged, epochs, epochs_unpruned, seconds, ..., saved}
     finished(study) -> the trials complete or pruned
 """
@@ -36,7 +36,7 @@ def compute(study) -> dict:
 
 def trials_table(study) -> list[dict]:
     """Every trial as {number, state, value (the monitored hold-out metric; a pruned trial's best
-    reported), params, epochs, diverged}."""
+    reported), params, epochs, diverged, started, finished (POSIX seconds, or None)}."""
     rows = []
     for t in study.get_trials(deepcopy=False):
         if _state(t) == "RUNNING" or _state(t) == "WAITING":
@@ -45,5 +45,10 @@ def trials_table(study) -> list[dict]:
         best = max if study.direction.name == "MAXIMIZE" else min
         value = t.value if t.value is not None else (best(values) if values else None)
         rows.append({"number": t.number, "state": _state(t), "value": value, "params": t.params,
-                     "epochs": t.user_attrs.get("epochs_trained"), "diverged": t.user_attrs.get("diverged")})
+                     "epochs": t.user_attrs.get("epochs_trained"), "diverged": t.user_attrs.get("diverged"),
+                     "started": _stamp(t.datetime_start), "finished": _stamp(t.datetime_complete)})
     return rows
+
+
+def _stamp(when) -> float | None:
+    return None if when is None else when.timestamp()

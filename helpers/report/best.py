@@ -1,7 +1,9 @@
 """The report's section on the search of training settings (notebooks/08_best.ipynb, `make best`).
 
 Interface:
-    record, why = load_search(scale)                  # (the record, None) when current, else (None, why and the command)
+    record, why = load_search(scale)                  # (the record, None) when current, else (None, why, the command
+                                                      # and its expected time on this machine: expected_text)
+    hint(scale)                                       # the line `make report` ends with (python -m helpers.report search-hint)
     search_setup(search_classes(record, scale), n)    # markdown: what `make best` searches, from its configurations
     rows = compare_classes(record, records, entries)  # per class: the reports' number, the stated run's, the searched one
     classes_table(rows), settings_table(rows)         # Pieces: one row per model class (numbers; chosen settings)
@@ -14,8 +16,12 @@ not "did we reproduce the report", so they stay out of the reproduction table.
 """
 from __future__ import annotations
 
+import json
+
 from ..pipeline import best as search_plan
-from ..pipeline import names, resolve, results, space
+from ..config import Config
+from ..pipeline import cluster, engine, estimate, names, resolve, results, space
+from ..pipeline.settings import pipeline_root
 from ..pipeline.results import StaleResultsError
 from . import describe
 from .embed import figure
@@ -27,18 +33,95 @@ RUN = "runs-best/08_best/best"
 
 
 def load_search(scale: str) -> tuple[dict | None, str | None]:
-    """The search's record, or None and a sentence saying why there is none and how to make it."""
+    """The search's record, or None and a sentence saying why there is none, how to make it and how
+    long that takes on this machine (``expected_text``)."""
     command = "make best" + (" SCALE=smoke" if scale == "smoke" else "")
     try:
         return results.read_results(RUN, scale), None
     except StaleResultsError as error:
-        if str(error).startswith("no results"):
-            return None, f"the search has not been run in this build (`{command}` runs it)"
-        return None, f"its results are out of date, made from other inputs than the current files (`{command}` brings them up to date)"
+        why = ("the search has not been run in this build" if str(error).startswith("no results") else
+               "its results are out of date, made from other inputs than the current files")
+        return None, f"{why} (`{command}` runs it: {expected_text(scale)})"
+
+
+def expected(scale: str, workers: int | None = None) -> dict:
+    """How long `make best` takes on this machine, from the seconds per cost unit earlier builds measured
+    here (estimate.load_rates; engine.cost) on ``workers`` (the local cluster's, cluster.workers_wanted):
+    {"search": every class's trials straight to their caps, unpruned (an upper bound) or None without
+    rates, "bound": the budget's share for the searches, "final": the final runs, "minutes": the
+    smaller of search and bound plus final, "workers", "basis": the rates' kinds}. Minutes throughout."""
+    P = resolve.effective(names.parameter_file(RUN), scale)
+    classes = search_plan.setups(P)
+    workers = workers or cluster.workers_wanted()
+    kept, trained = estimate.load_rates(scale)["kinds"], trained_rates(scale)
+    basis, search_s, final_s = set(), 0.0, 0.0
+    for setup in classes.values():
+        job = (setup.base,)
+        kind = estimate.kind(job)
+        rate = trained.get(setup.base.model) or kept.get(kind)
+        if rate is None:
+            return {"search": None, "bound": search_plan.SEARCH_SHARE * P["budget_minutes"], "final": None,
+                    "minutes": None, "workers": workers, "basis": f"no fit of a {setup.base.model} measured here yet"}
+        basis.add(f"this build's {setup.base.model} fits" if setup.base.model in trained else f"earlier {kind} fits")
+        search_s += search_plan.trial_count(P) * engine.cost(job) * rate
+        final_s += len(P["seeds"]) * engine.cost(job) * rate
+    out = {"search": search_s / workers / 60, "bound": search_plan.SEARCH_SHARE * P["budget_minutes"],
+           "final": final_s / workers / 60, "workers": workers, "basis": ", ".join(sorted(basis))}
+    out["minutes"] = min(out["search"], out["bound"]) + out["final"]
+    return out
+
+
+def trained_rates(scale: str) -> dict:
+    """{model: seconds per unit of work trained} measured by this build's fits (the results files of
+    `make report`'s runs): each fit's wall time over engine.cost of the epochs it ran (a fit that
+    stopped early counts the epochs it trained, not its cap)."""
+    seconds, units = {}, {}
+    for path in sorted(results.results_file("runs/x", pipeline_root(scale)).parent.glob("*/*.json")):
+        try:
+            runs = json.loads(path.read_text(encoding="utf-8")).get("runs", {})
+        except (OSError, ValueError):
+            continue
+        for fits in runs.values():
+            for fit in fits:
+                try:
+                    config = Config.from_dict({**fit["config"], "epochs": max(int(fit["final"]["epochs_run"]), 1)})
+                except (KeyError, TypeError, ValueError):
+                    continue
+                seconds[config.model] = seconds.get(config.model, 0.0) + float(fit["wall_time"])
+                units[config.model] = units.get(config.model, 0.0) + engine.cost((config,))
+    return {model: seconds[model] / units[model] for model in seconds if units[model] > 0}
+
+
+def expected_text(scale: str) -> str:
+    """``expected`` in words: 'about 31 minutes on this machine (2 workers): ...'."""
+    e = expected(scale)
+    if e["minutes"] is None:
+        return (f"at most about {e['bound']:.0f} minutes of searching on this machine ({e['workers']} workers; the "
+                f"budget's bound), plus the final runs ({e['basis']}, so no estimate of them)")
+    return (f"about {_minutes(e['minutes'])} on this machine ({e['workers']} workers): the searches "
+            + (f"stop at the budget's {_minutes(e['bound'])} (unpruned, every trial would take {_minutes(e['search'])})"
+               if e["search"] > e["bound"] else f"take at most {_minutes(e['search'])}")
+            + f", the final runs about {_minutes(e['final'])}; from the seconds per epoch measured here ({e['basis']})")
+
+
+def _minutes(value: float) -> str:
+    return f"{value:.1f} minutes" if value < 1 else f"{value:.0f} minute{'s' if round(value) != 1 else ''}"
+
+
+def hint(scale: str) -> str:
+    """The one line `make report` ends with: whether the search section is in the report, and how to get it."""
+    command = "make best" + (" SCALE=smoke" if scale == "smoke" else "")
+    record, why = load_search(scale)
+    if record is None:
+        return f"report: no search section (how far each model class goes): {why}; then `make report` again"
+    return (f"report: the search section is from `{command}` (it took {_minutes(record['extra']['seconds'] / 60)}); "
+            "a second `make best` does no work")
 
 
 FIELD_WORDS = {"lr": "learning rate", "anneal_T": "the learning rate's annealing", "momentum": "classic momentum γ",
-               "batch_size": "batch size", "l2": "L2 λ", "l1": "L1 λ", "init": "initialisation"}
+               "batch_size": "batch size", "l2": "L2 λ", "l1": "L1 λ", "init": "initialisation",
+               "optimizer": "the update rule (the reports' momentum, Adam, AdamW)", "weight_decay": "AdamW's decoupled decay",
+               "schedule": "the learning-rate schedule (cosine, step)", "warmup": "a linear warm-up"}
 
 
 def search_classes(record: dict | None, scale: str) -> dict:
@@ -54,7 +137,8 @@ def search_classes(record: dict | None, scale: str) -> dict:
 def search_setup(classes: dict, total: int) -> str:
     """What `make best` searches, every setting read from its classes' configurations: the classes (a
     network with its widths and activation), the fields searched, and the data each class keeps."""
-    fields = ", ".join(FIELD_WORDS.get(f, f) for f in dict.fromkeys(f for c in classes.values() for f in c["space"]))
+    fields = ", ".join(FIELD_WORDS.get(f, f) for f in dict.fromkeys(f for c in classes.values()
+                                                                      for f in space.Space(c["space"]).fields()))
     restored = all(c["base"].get("restore") == "best" for c in classes.values())
     kept = {}
     for name, c in classes.items():
@@ -94,7 +178,9 @@ def compare_classes(record: dict, records: dict, entries: list) -> list[dict]:
                      "stated": stated, "stated_n_test": n_test(records[run], variant) if stated else None,
                      "searched": record["summary"][name]["test_acc"], "seeds": len(record["runs"][name]),
                      "searched_n_test": n_test(record, name),
-                     "chosen": spec["chosen"], "monitor": spec["monitor"], "value": spec["chosen_value"]})
+                     "chosen": spec["chosen"], "monitor": spec["monitor"], "value": spec["chosen_value"],
+                     "trials": spec["compute"]["trials"], "pruned": spec["compute"]["pruned"],
+                     "wall_seconds": spec.get("wall_seconds")})
     return rows
 
 
@@ -116,21 +202,27 @@ def classes_table(rows: list[dict]) -> Piece:
 
 
 def settings_table(rows: list[dict]) -> Piece:
-    """Per class: the setting its search chose, and that trial's hold-out score."""
+    """Per class: the setting its search chose, that trial's hold-out score, the trials run (pruned) and
+    the wall time of the class's batches."""
     body = [[r["class"], (f"{100 * r['value']:.2f} %" if r["monitor"].endswith("acc") else f"{r['value']:.4f}"),
-             space.describe(r["chosen"])] for r in rows]
-    caption = ("The settings the searches chose (η: learning rate, γ: classic momentum, T: annealing η0/(1 + t/T) "
-               "per step, none: constant) and the chosen trial's hold-out score: percent correct, or cross-entropy "
-               "for the logistic pairs")
-    return tabular(["model class", "hold-out", "chosen setting"], body, caption, "best-settings", align="lrp{10.4cm}")
+             space.describe(r["chosen"]), f"{r['trials']} ({r['pruned']})",
+             "–" if r["wall_seconds"] is None else f"{r['wall_seconds'] / 60:.1f} min"] for r in rows]
+    caption = ("The settings the searches chose (momentum: the reports' rule, η: learning rate, γ: classic momentum, "
+               "T: annealing η0/(1 + t/T) per step, none: constant, or the step schedule's period; adam/adamw: "
+               "Adam, AdamW with its decoupled decay λ; cosine: η to 0 at the epoch cap), the chosen trial's "
+               "hold-out score (percent correct, or cross-entropy for the logistic pairs), the trials each class "
+               "ran (pruned among them) and the wall time of its batches of trials")
+    return tabular(["model class", "hold-out", "chosen setting", "trials (pruned)", "wall time"], body, caption,
+                   "best-settings", align="lrp{6.8cm}rr")
 
 
 def search_figure(record: dict) -> Piece:
     """The searches' trials (figures.search_trials, drawn by notebooks/08_best) as a Piece."""
-    return figure(RUN, "search", "The searches: each trial's hold-out score (accuracy, or cross-entropy for "
-                  "the logistic pairs) in the order the trials were asked; crosses: pruned at a quarter of the "
-                  "epoch cap, at their best score there; ringed: the chosen trial. Each axis shows the better "
-                  "three quarters of the trials")
+    return figure(RUN, "search", "The searches over time: each trial's hold-out score (accuracy, or cross-entropy "
+                  "for the logistic pairs) at the minute it finished, on one clock for every class (the budget "
+                  "goes batch by batch to the class still gaining most per minute); crosses: pruned at a quarter "
+                  "of the epoch cap, at their best score there; line: the best complete trial so far; ringed: the "
+                  "chosen trial. Each axis shows the better three quarters of the trials")
 
 
 def compute_text(record: dict) -> str:
@@ -148,6 +240,9 @@ def compute_text(record: dict) -> str:
             f"caps without pruning they would have trained {total['epochs_unpruned']:,}, so pruning "
             + (f"saved {100 * saved:.0f} %" if saved >= 0 else f"cost {-100 * saved:.0f} % more than it saved")
             + f" (the rung epochs a surviving trial trains again are counted). The parameter file "
-            f"allows {extra['budget_minutes']:g} minutes for the searches and the final runs"
+            f"allows {extra['budget_minutes']:g} minutes for the searches and the final runs, split across the "
+            "classes batch by batch by what each still gains per minute (the relative fall of its best hold-out "
+            "error over its last batch, plus a bonus for classes not tried lately: a UCB rule); the whole run "
+            f"took {extra['seconds'] / 60:.0f} minutes"
             + (f"; the budget stopped the search of {', '.join(stopped)} before its last trials." if stopped else
                ", and no search was stopped by it."))
