@@ -131,3 +131,19 @@ def test_a_published_number_beside_a_result_names_the_report_row_that_judges_it(
     for i, e in rows:
         assert f"{e['value']:g} (report row #{i})" in shown, (i, e["label"], shown[-1500:])
     assert "report/report.html#reproduction" in shown and "the note on each gap" in shown
+
+
+def test_01_s_published_numbers_name_the_report_rows_that_judge_them():
+    """01 quotes published accuracies in its "first reaches" sentence: the executed smoke notebook
+    names the report's reproduction-table rows for them (the numbering of report/published.yaml)."""
+    import os
+    from helpers.pipeline.published import published
+    if "WORKBOOK_OUTPUT" not in os.environ:
+        pytest.skip("needs the smoke build: run through `make test`")
+    run = "runs/01_logistic/zhu_guo_2v3"
+    executed = nbformat.read(Path(os.environ["WORKBOOK_OUTPUT"]) / "build" / "executed" / f"{run}.ipynb", 4)
+    shown = "\n".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells if c.cell_type == "code"
+                      for o in c.get("outputs", []))
+    rows = [i for i, e in enumerate(published(), 1) if e["run"] == run and e["metric"] == "test_acc"]
+    assert rows and "report/report.html#reproduction" in shown
+    assert f"{', '.join(f'#{r}' for r in rows)}, gives each one's verdict" in shown, shown[-800:]

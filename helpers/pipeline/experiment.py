@@ -8,7 +8,7 @@ Interface:
     runs, summary = fit_penalties(P)           # 01: each penalty and λ retraining P's first variant
     best_on_holdout(summary)                   # selection: hold-out accuracy, ties by hold-out loss; never test
     edited(P)                                  # (variants, rest): what a Jupyter session changed from its run
-    published_values(P, "test_acc")            # {variant: value} published for compared_run(P), unedited only
+    published_values(P, "test_acc"); rows_pointer(P)   # published for compared_run(P) (unedited); its report rows
     show(optim.momentum, optim.averaged)       # the rule under study, its source displayed from helpers
     print(table(summary)); beside_published(summary, P)   # text: the numbers, and beside the reports'
     check_learned(P, summary, floor, "a momentum variant")  # the sanity check every training notebook ends with
@@ -27,20 +27,17 @@ import numpy as np
 
 from ..config import Config
 from ..train import Result, load_splits  # noqa: F401 (what notebooks use)
-from . import params, provenance
+from . import params, provenance, settings
 from .fits import (FINAL_METRICS, first_variant_penalties, penalty_variant_name, penalty_variants, run_selection, run_sweep,  # noqa: F401
                    run_variants, summarise)
-from .params import Parameters, base_config, scaled  # noqa: F401
-from .params import validate
+from .params import Parameters, base_config, scaled, validate  # noqa: F401
 from .names import ParameterFileError, parameter_file
 from .published import published
 from .resolve import effective, load_resolved
-from .results import StaleResultsError, figure_path, read_results, rebuild_command, start_run  # noqa: F401
-from .results import write_results  # noqa: F401
+from .results import StaleResultsError, figure_path, read_results, rebuild_command, start_run, write_results  # noqa: F401
 from .runfiles import read
-from . import settings
 from .settings import INTERACTIVE
-from .tables import fmt, published_bullets, table  # noqa: F401
+from .tables import fmt, pointer_sentence, published_bullets, table  # noqa: F401
 
 
 def parameters(namespace: dict, notebook: str) -> Parameters:
@@ -144,6 +141,12 @@ def published_values(P, metric: str = "test_acc") -> dict:
     run = compared_run(P)
     return {} if rest else {e["variant"]: e["value"] for e in published()
                             if e["run"] == run and e["metric"] == metric and e["variant"] not in changed}
+
+
+def rows_pointer(P, metric: str = "test_acc") -> str:
+    """Where the report judges the gaps to published_values(P, metric): its reproduction table's rows."""
+    rows = {(e["run"], e["variant"], e["metric"]): i for i, e in enumerate(published(), 1)}
+    return pointer_sentence([rows[compared_run(P), v, metric] for v in published_values(P, metric)])
 
 
 def fit_selection(P) -> tuple[dict, dict]:

@@ -63,6 +63,15 @@ def published_bullets(summary: dict, run: str, entries: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def pointer_sentence(rows: list[int]) -> str:
+    """One sentence naming the rows of the report's reproduction table that judge a notebook's gaps
+    to published numbers ("" when there are none)."""
+    if not rows:
+        return ""
+    return (f" The report judges these gaps: its reproduction table (report/report.html#reproduction), "
+            f"row{'s' if len(rows) > 1 else ''} {', '.join(f'#{r}' for r in rows)}, gives each one's verdict.")
+
+
 def gradcheck_beside(ours, checked: list[dict], eps: float) -> str:
     """The reports' gradient-check tables (published.gradcheck_rows), each difference against their
     bound ε², and the largest difference of each beside ``ours`` (gradcheck rows of this notebook)."""
