@@ -60,6 +60,8 @@ def test_every_kind_starts_in_the_build_s_first_minute():
             {"key": "c", "cost": 1.0, "kind": "softmax"}, {"key": "d", "cost": 99.0, "kind": "softmax", "cached": True},
             {"key": "e", "cost": 50.0, "kind": "mlp", "stage": 1}]             # it waits for the run's first call
     assert estimate.probes(fits) == {"b", "c"}
+    # the priority engine.run submits with and replay schedules with: a probe first, then the longest
+    assert estimate.priority(["x", "c"], 1.0, {"b", "c"}) == estimate.PROBE > estimate.priority(["a"], 7e12, {"b", "c"}) == 7000
 
 
 def test_the_pace_follows_this_machine_for_each_kind():

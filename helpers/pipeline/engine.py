@@ -33,7 +33,7 @@ from ..config import Config
 from .. import stacked
 from . import cluster, progress, provenance, settings, stacks
 from .cache import key, load_cached, store
-from .estimate import kind, probes, read_plan, setting
+from .estimate import kind, priority, probes, read_plan, setting
 # Config fields that do not change the arrays a fit trains on: jobs that differ only in
 # these share their splits in a worker.
 NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", "l2", "l2_gradient",
@@ -41,7 +41,6 @@ NOT_DATA = {"model", "hidden", "activation", "init", "bias", "reduction", "l1", 
             "anneal_per", "early_stopping", "monitor", "patience", "restore", "seed", "eval_every", "progress"}
 NOT_DATA |= {"bias_input", "min_delta", "stop_after"}   # the training options of issue 18
 NOT_DATA |= {"beta1", "beta2", "adam_eps", "weight_decay", "schedule", "lr_drop", "warmup"}   # issue 27's
-PROBE = 10 ** 9   # the Dask priority of a probe (estimate.probes): above every fit's cost // 1e9
 
 
 # --- the task ---------------------------------------------------------------------------
@@ -182,18 +181,16 @@ def _run_on_dask(jobs, keys, labels, groups, results, bar) -> None:
     # build) is computed once by the scheduler; the plan's probes (one fit of each kind: the status
     # line's estimate learns each kind's pace early), then long fits first (priority)
     futures, first = {}, probes(read_plan(settings.output_root() / "build" / "plan.json")[1])
-
-    def priority(members):
-        return PROBE if any(keys[i] in first for i in members) else int(max(cost(jobs[i]) for i in members) // 1e9)
     for members, stacked_ in groups:
+        rank = priority([keys[i] for i in members], max(cost(jobs[i]) for i in members), first)
         if stacked_:   # a stack: one task, named from its fits' keys; each fit is announced under its own
             name = stacks.task_key([keys[i] for i in members])
             future = c.submit(execute_stack, [jobs[i] for i in members], [keys[i] for i in members], name,
-                              key=f"fit-{name}", pure=False, retries=0, priority=priority(members))
+                              key=f"fit-{name}", pure=False, retries=0, priority=rank)
         else:
             i = members[0]
             future = c.submit(execute, jobs[i], keys[i], key=f"fit-{keys[i]}", pure=False, retries=0,
-                              priority=priority(members))
+                              priority=rank)
         futures[future] = members, stacked_
         for i in members:
             progress.announce(c, keys[i], cost(jobs[i]), labels[i], kind(jobs[i]), setting(jobs[i]))

@@ -9,7 +9,7 @@ Interface:
                                         # at full scale, those of the recorded reference build (REFERENCE)
     save_rates(scale, e.measured())     # keep this build's rates for the next
     read_plan(path)                     # (scale, fits) of a build's plan.json (plan.write_plan)
-    probes(fits)                        # the fits to start first, one per kind (engine.run's priority)
+    probes(fits); priority(keys, cost, probes)   # fits to start first (one per kind); a task's Dask priority
 
 What remains: every fit of the plan that was not cached when the runs were resolved and is not done,
 and every fit submitted that the plan did not list (08_best's trials). Each lasts its cost
@@ -41,6 +41,7 @@ from .files import atomic_write
 
 RATES = "rates.json"
 LEVELS = ("kinds", "settings", "epochs", "setting epochs")
+PROBE = 10 ** 9   # a probe's Dask priority: above every fit's cost // 1e9
 # The rates of a recorded full build (python -m helpers.pipeline.replay reference FILE): a first build's base
 REFERENCE = Path(__file__).with_name("reference_rates.json")
 EVIDENCE = 60.0   # seconds: the weight of a pace's starting value (Estimator.paces)
@@ -120,8 +121,7 @@ class Estimator:
         return {n: (s + EVIDENCE * overall) / (e + EVIDENCE) for n, (s, e) in seen.items()}, overall
 
     def rates(self, now: float) -> tuple[dict, dict, float | None]:
-        """This build's seconds per cost unit: (by kind, by setting, overall), levels 3, 1 and 4 of the
-        module's docstring."""
+        """This build's seconds per cost unit: (by kind, by setting, overall), the docstring's levels 3, 1, 4."""
         measured = self.measured()
         kinds = {name: s / c for name, (s, c, _) in measured["kinds"].items() if c > 0}
         settings_ = {n: s / c for n, (s, c, _) in measured["settings"].items() if c > 0}
@@ -137,24 +137,24 @@ class Estimator:
         overall = total_s / total_c if total_c > 0 else None
         return kinds, settings_, overall
 
-    def duration(self, key: str, now: float, rates=None) -> float | None:
-        """The seconds fit ``key`` takes in all, at the most particular rate known (None: none yet)."""
+    def duration(self, key: str, now: float, rates=None, paces=None) -> float | None:
+        """Seconds fit ``key`` takes, at the most particular rate known (None: none); rates/paces: as computed."""
         kinds, settings_, overall = rates or self.rates(now)
         kind_, setting_ = self.group[key]
         if setting_ in settings_:
             return self.cost[key] * settings_[setting_]
         earlier = self.base["settings"].get(setting_) or self.base["kinds"].get(kind_)
         if earlier:
-            paces, pace = self.paces(now)
-            return self.cost[key] * earlier * paces.get(kind_, pace)
+            by_kind, pace = paces or self.paces(now)
+            return self.cost[key] * earlier * by_kind.get(kind_, pace)
         rate = kinds.get(kind_, overall)
         return None if rate is None else self.cost[key] * rate
 
     def remaining(self, now: float, workers: int) -> float | None:
         if workers < 1:
             return None
-        rates = self.rates(now)
-        duration = {k: self.duration(k, now, rates) for k in self.cost if k not in self.finished}
+        rates, paces = self.rates(now), self.paces(now)   # once, not once per fit
+        duration = {k: self.duration(k, now, rates, paces) for k in self.cost if k not in self.finished}
         if any(d is None for d in duration.values()):
             return None
         busy = []
@@ -183,6 +183,11 @@ def probes(fits: list[dict]) -> set[str]:
         if not fit.get("cached") and (fit["kind"] not in first or rank(fit) > rank(first[fit["kind"]])):
             first[fit["kind"]] = fit
     return {fit["key"] for fit in first.values()}
+
+
+def priority(keys: list[str], cost: float, first: set[str]) -> int:
+    """Dask priority of a task of fits ``keys`` (longest ``cost``): probes (``first``), then long fits."""
+    return PROBE if any(k in first for k in keys) else int(cost // 1e9)
 
 
 def read_plan(path: Path) -> tuple[str, list[dict]]:

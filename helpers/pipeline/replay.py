@@ -24,8 +24,7 @@ from pathlib import Path
 
 from ..config import Config
 from . import cache, provenance
-from .engine import PROBE
-from .estimate import Estimator, as_rates, probes
+from .estimate import Estimator, as_rates, priority, probes
 from .plan import jobs_of, plan
 
 FORMAT = "workbook-recorded-build-1"
@@ -65,7 +64,7 @@ def _schedule(recorded: dict) -> dict:
         by_stage.setdefault((t["run"], t["stage"]), []).append(t)
     left = {rs: len(ts) for rs, ts in by_stage.items()}
     first = probes([{**t, "cached": False} for t in tasks])
-    ready = [(-(PROBE if t["key"] in first else t["cost"] // 1e9), i, t) for i, t in enumerate(tasks) if t["stage"] == 0]
+    ready = [(-priority([t["key"]], t["cost"], first), i, t) for i, t in enumerate(tasks) if t["stage"] == 0]
     heapq.heapify(ready)
     clock, idle, running, times, order = 0.0, workers, [], {}, 0
     while ready or running:
@@ -79,7 +78,7 @@ def _schedule(recorded: dict) -> dict:
         if left[t["run"], t["stage"]] == 0:   # the run's engine.run call returned: its next one submits
             for n in by_stage.get((t["run"], t["stage"] + 1), []):
                 order += 1
-                heapq.heappush(ready, (-(PROBE if n["key"] in first else n["cost"] // 1e9), len(tasks) + order, n))
+                heapq.heappush(ready, (-priority([n["key"]], n["cost"], first), len(tasks) + order, n))
     return times
 
 
