@@ -8,7 +8,6 @@ and shapes in its docstring; it imports numpy and itself only).
  5. ``history``      what is recorded after each epoch (loss, accuracy, ‖W‖), divergence made loud
  6. ``stopping``     early stopping and which epoch's weights a fit returns
  7. ``train``        the one training loop: ``fit(config, splits)``, and warm-started ``sweep``
-    ``stacked``      many linear fits on the same images as one array program (``fit_stacked``)
  8. ``gradcheck``    backprop against central differences
  9. ``data``         the reports' subsets, digit pairs, hold-out splits and normalisations
 10. ``mnist``        the IDX files, read and verified by sha256

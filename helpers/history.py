@@ -99,7 +99,7 @@ class Recorder:
         self.context = {}               # row index -> (epoch, step, lr) for error messages
 
     def __call__(self, params, epoch, step, lr, pending=(), logits=None) -> dict:
-        """``logits``: {split: z} already computed for these params (stacked.py), else evaluated here."""
+        """``logits``: {split: z} already computed for these params (the pipeline's stacked trainer), else evaluated here."""
         row = {"epoch": epoch, "step": step, "lr": lr, "weight_norm": weight_norm(params, self.include_bias)}
         for name, (x, y) in self.sets.items():
             row[f"{name}_loss"], row[f"{name}_acc"] = (None, None) if name in pending else \

@@ -56,10 +56,10 @@ def test_a_second_run_is_served_from_the_cache_without_fitting(cache, serial):
 
 def test_a_change_to_the_training_code_misses_the_cache(cache, serial, tmp_path, monkeypatch):
     copies = []
-    for path in provenance.COURSE_CODE:
+    for path in provenance.FIT_CODE:
         copies.append(tmp_path / path.name)
         copies[-1].write_bytes(path.read_bytes())
-    monkeypatch.setattr(provenance, "COURSE_CODE", tuple(copies))
+    monkeypatch.setattr(provenance, "FIT_CODE", tuple(copies))
     engine.run([job(0)])
     with open(tmp_path / "train.py", "a") as f:
         f.write("\n# a change to the training loop\n")
@@ -67,10 +67,12 @@ def test_a_change_to_the_training_code_misses_the_cache(cache, serial, tmp_path,
     assert stats["computed"] == 1
 
 
-def test_the_fit_key_digests_the_course_package_and_nothing_of_the_machinery():
+def test_the_fit_key_digests_the_course_package_and_the_stacked_trainer_and_nothing_else():
     helpers_dir = Path(provenance.__file__).resolve().parents[1]
-    assert {p.parent for p in provenance.COURSE_CODE} == {helpers_dir}          # no pipeline, figures or report file
-    assert {"train.py", "models.py", "losses.py", "optim.py", "data.py", "config.py"} <= {p.name for p in provenance.COURSE_CODE}
+    outside = {p.relative_to(helpers_dir).as_posix() for p in provenance.FIT_CODE if p.parent != helpers_dir}
+    assert outside == {"pipeline/stacked.py"}           # no other pipeline, figures or report file
+    assert set(helpers_dir.glob("*.py")) <= set(provenance.FIT_CODE)
+    assert {"train.py", "models.py", "losses.py", "optim.py", "data.py", "config.py"} <= {p.name for p in provenance.FIT_CODE}
 
 
 def test_a_notebook_run_is_keyed_by_what_shapes_its_outputs_not_by_progress_or_fetching():

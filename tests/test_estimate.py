@@ -88,7 +88,7 @@ def test_the_plan_lists_every_fit_the_smoke_build_ran():
     planned = json.loads((root / "build" / "plan.json").read_text())
     resolved = [json.loads(p.read_text()) for p in sorted((root / "build" / "resolved" / "runs").rglob("*.json"))]
     jobs = [job for r in resolved for stage in plan.jobs_of(r["parameters"], r["notebook"]) for job in stage]
-    code = provenance.code_digest(provenance.COURSE_CODE)
+    code = provenance.code_digest(provenance.FIT_CODE)
     assert {f["key"] for f in planned["fits"]} == {cache.key(job, code) for job in jobs}
     assert all(cache.cached(f["key"]) for f in planned["fits"])     # every planned fit was computed (or found)
     ran = set()

@@ -8,8 +8,8 @@ import pytest
 from helpers.config import Config
 from helpers.pipeline import engine, stacks
 from helpers.pipeline.cache import entry, key
-from helpers import stacked
-from helpers.stacked import fit_stacked, stack_key
+from helpers.pipeline import stacked
+from helpers.pipeline.stacked import fit_stacked, stack_key
 from helpers.train import fit, load_splits
 
 TOL = 1e-12

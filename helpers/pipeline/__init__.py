@@ -5,7 +5,7 @@ From a parameter file to a results file:
 the one home of their rules, which the Makefile asks), ``runfiles`` (parameter files and the
 notebooks' parameters cells), ``specs`` and ``params`` (what each notebook takes, validated),
 ``resolve`` (the Makefile's stamps step), ``provenance`` (digests of a run's inputs),
-``fits`` and ``engine`` (fits as Dask tasks), ``stacks`` (linear fits that train together), ``cache`` (the fit cache), ``cluster`` (where fits
+``fits`` and ``engine`` (fits as Dask tasks), ``stacks`` and ``stacked`` (which linear fits train together, and the trainer that runs them as one array program; the fit key digests it with the course package), ``cache`` (the fit cache), ``cluster`` (where fits
 run), ``progress`` and ``monitor`` (what a person sees while they run), ``plan`` (every fit a build will
 ask for), ``estimate`` (what remains of it) and ``replay`` (a recorded build replayed through it), ``results`` (records
 tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),

@@ -8,7 +8,7 @@ Printed (nothing is asserted: speed is not a test):
     beside its floor, the forward products alone (speedbench.py);
   - that float32 epoch under numpy's default threads against one thread, quiet and with one core busy;
   - a logistic run's fits (zhu_guo_2v3's penalty sweep, epochs capped) one by one and stacked as one
-    array program (helpers.stacked): the stacked/unstacked ratio;
+    array program (helpers.pipeline.stacked): the stacked/unstacked ratio;
   - a batch of network fits on a local Dask cluster with 1 worker and with 2 (the speed-up);
   - the last full build's fit phase and utilisation (build/fit-phase.json), when there is one;
   - what loading the fit cache costs, in its data-only format and in the pickle format it replaced

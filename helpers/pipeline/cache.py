@@ -7,8 +7,8 @@ Interface:
     identity(config)                # what determines a fit's numbers: every Config field but ``progress``
 
 Where: ``$WORKBOOK_CACHE``, default ``.cache/fits/`` (settings.cache_dir; `make clean-cache`
-clears it). The key digests the course package (provenance.COURSE_CODE) and nothing else of
-the code: editing the pipeline, the figures or the report refits nothing.
+clears it). The key digests the code that computes a fit (provenance.FIT_CODE: the course package and
+the stacked trainer) and nothing else: editing the rest of the pipeline, the figures or the report refits nothing.
 
 Data only: an entry is one ``.npz`` file, written atomically, read with ``allow_pickle=False``:
 its fits' weights (returned and last) packed in one flat numeric array per dtype, and everything
@@ -44,7 +44,7 @@ def identity(config: Config) -> dict:
 
 def key(job: tuple, code: str | None = None) -> str:
     """``code``: the training code's digest, when the caller has it (run() reads the files once)."""
-    code = code or provenance.code_digest(provenance.COURSE_CODE)
+    code = code or provenance.code_digest(provenance.FIT_CODE)
     content = {"configs": [identity(c) for c in job], "code": code,
                "data": sorted({d for c in job for d in DIGESTS[c.dataset].values()})}
     return hashlib.sha256(provenance.canonical(content).encode()).hexdigest()

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import train
 from ..config import Config
-from .. import stacked
+from . import stacked
 from . import cluster, progress, provenance, settings, stacks
 from .cache import key, load_cached, store
 from .estimate import kind, priority, probes, read_plan, setting
@@ -119,7 +119,7 @@ def run(jobs: list, labels: list | None = None, log=print, stats: dict | None = 
     """
     jobs = [tuple(job) for job in jobs]
     labels = labels or [f"job {i + 1}" for i in range(len(jobs))]
-    code = provenance.code_digest(provenance.COURSE_CODE)   # read the training code once, not per job
+    code = provenance.code_digest(provenance.FIT_CODE)   # read the training code once, not per job
     keys = [key(job, code) for job in jobs]
     results = [load_cached(k, job, log) for k, job in zip(keys, jobs)]
     todo = [i for i, r in enumerate(results) if r is None]

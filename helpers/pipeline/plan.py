@@ -48,7 +48,7 @@ def jobs_of(parameters: dict, notebook: str) -> list[list[tuple]]:
 def plan(resolved: list[dict], scale: str = "full") -> dict:
     """The distinct jobs of the resolved runs (records of resolve.write_stamps), each with its cache
     key, cost, kind, first run and stage, and whether the fit cache holds it now."""
-    code = provenance.code_digest(provenance.COURSE_CODE)
+    code = provenance.code_digest(provenance.FIT_CODE)
     fits, seen = [], set()
     for record in resolved:
         for stage, jobs in enumerate(jobs_of(record["parameters"], record["notebook"])):

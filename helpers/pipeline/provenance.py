@@ -4,7 +4,7 @@ Interface:
     inputs(P, notebook)      # {"run", "scale", "parameters", "parameter_file", "notebook", "helpers", "data"}
     mismatches(recorded, wanted) -> [field names that differ]
     content_digest(record)   # sha256 of a record's own content: an edited results file no longer matches it
-    code_digest(paths), COURSE_CODE, RUN_CODE, file_sha256(path)
+    code_digest(paths), FIT_CODE, RUN_CODE, file_sha256(path)
 
 What a run's record must match (else the report refuses it and names the command that
 rebuilds it): the parameters it ran with (the notebook's defaults merged with its parameter
@@ -12,8 +12,8 @@ file; the file's bytes are recorded, not compared: a comment is not a change), t
 metadata, which Jupyter rewrites on save), the code that shapes what a run writes (``RUN_CODE``:
 the course package, the figures and the pipeline's run-side modules, not the progress display,
 the cluster, fetching, the report or the benchmark), the data files (sha256 of their content,
-verified on every load) and the scale. A fit's cache key digests the course package alone
-(``COURSE_CODE``): the code that computes a fit.
+verified on every load) and the scale. A fit's cache key digests the code that computes a fit
+(``FIT_CODE``): the course package and the stacked trainer (pipeline/stacked.py), nothing else.
 """
 from __future__ import annotations
 
@@ -27,15 +27,16 @@ from .settings import INTERACTIVE, ROOT
 
 HELPERS = ROOT / "helpers"
 PIPELINE = HELPERS / "pipeline"
-# The code a fit's numbers depend on (the fit cache's key): the course package, nothing else.
-COURSE_CODE = tuple(sorted(HELPERS.glob("*.py")))
+# The code a fit's numbers depend on (the fit cache's key): the course package and the stacked
+# trainer, which computes linear fits many at a time; nothing else.
+FIT_CODE = tuple(sorted((*HELPERS.glob("*.py"), PIPELINE / "stacked.py")))
 # Pipeline modules that do not shape what a run writes: how progress is shown, where fits run,
 # how data is fetched, how fast things are, how Jupyter saves, the build's stamps step, how papermill is started.
 NOT_RUN_CODE = ("progress.py", "monitor.py", "cluster.py", "fetch.py", "bench.py", "lab.py", "resolve.py",
                 "execute.py")
 # The code a notebook run's outputs depend on: the course, the figures and the run side of the pipeline.
-RUN_CODE = tuple(sorted((*COURSE_CODE, *(HELPERS / "figures").glob("*.py"), HELPERS / "figures" / "workbook.mplstyle",
-                         *(p for p in PIPELINE.glob("*.py") if p.name not in NOT_RUN_CODE))))
+RUN_CODE = tuple(sorted({*FIT_CODE, *(HELPERS / "figures").glob("*.py"), HELPERS / "figures" / "workbook.mplstyle",
+                         *(p for p in PIPELINE.glob("*.py") if p.name not in NOT_RUN_CODE)}))
 
 
 def file_sha256(path) -> str:

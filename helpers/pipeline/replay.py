@@ -41,7 +41,7 @@ def record(root: Path, workers: int = 2) -> dict:
                 fits[provenance.canonical(cache.identity(Config.from_dict(f["config"])))] = f
     resolved = [{"run": r["run"], "notebook": r["run"].split("/")[1], "parameters": r["parameters"]} for r in records]
     jobs = {}   # key -> job, as plan() keeps them: each distinct job once
-    code = provenance.code_digest(provenance.COURSE_CODE)
+    code = provenance.code_digest(provenance.FIT_CODE)
     for x in resolved:
         for stage in jobs_of(x["parameters"], x["notebook"]):
             for job in stage:

@@ -47,7 +47,7 @@ def study_name(label: str, base: Config, space: Space, search_settings: dict) ->
     """``label`` + a digest of everything the study's trials depend on: the base configuration,
     the space, the search settings and the training code (a change to any is a new study)."""
     content = {"base": cache.identity(base), "space": space.to_dict(), "search": search_settings,
-               "code": provenance.code_digest(provenance.COURSE_CODE)}
+               "code": provenance.code_digest(provenance.FIT_CODE)}
     return f"{label} {hashlib.sha256(provenance.canonical(content).encode()).hexdigest()[:12]}"
 
 

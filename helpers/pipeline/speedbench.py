@@ -17,7 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..history import evaluate
-from ..stacked import fit_stacked
+from .stacked import fit_stacked
 from ..train import build_model, fit, run_epoch
 
 

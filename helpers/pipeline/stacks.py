@@ -1,4 +1,4 @@
-"""Which fits of one engine.run call train together as one array program (helpers.stacked).
+"""Which fits of one engine.run call train together as one array program (helpers.pipeline.stacked).
 
 Interface:
     tasks(jobs, todo) -> [(indices, stacked)]   # the tasks that compute the jobs ``todo`` (indices into jobs)
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ..stacked import stack_key
+from .stacked import stack_key
 
 
 def tasks(jobs: list[tuple], todo: list[int]) -> list[tuple[list[int], bool]]:

@@ -33,12 +33,12 @@ import time
 
 import numpy as np
 
-from . import data, optim
-from .config import Config
-from .history import SPLIT_NAMES, DivergenceError, Recorder, scores, weight_norm
-from .losses import OUTPUTS
-from .stopping import Keeper
-from .train import SWEEP_SHARED, Result, _check_finite, build_model
+from .. import data, optim
+from ..config import Config
+from ..history import SPLIT_NAMES, DivergenceError, Recorder, scores, weight_norm
+from ..losses import OUTPUTS
+from ..stopping import Keeper
+from ..train import SWEEP_SHARED, Result, _check_finite, build_model
 
 
 # The Config fields and choices this trainer implements as train.fit does: a configuration using any
