@@ -1,7 +1,8 @@
 """A variant's name is the join key from a parameter file to report/published.yaml and the report's
 prose (issue 21): every setting a name states must be the setting its configuration runs. Each
 name is read with the rules below (η, η0, γ, L1/L2 λ, cap / epochs, mini-batch size, T, N(0,1)
-weights, activation, averaged, summed gradient) and compared with the effective Config."""
+weights, activation, averaged, summed gradient, and a step scale "η/K" or "η × K": the stated η, or
+the file's own when the name gives none, divided by K) and compared with the effective Config."""
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from helpers.pipeline.params import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"([0-9][0-9.]*(?:e-?[0-9]+)?)"
-FILES = sorted(ROOT.glob("notebooks/runs/0*/*.yaml"))
+FILES = sorted([*ROOT.glob("notebooks/runs/0*/*.yaml"), *ROOT.glob("notebooks/runs-grid/0*/*.yaml")])
 
 
 def variant_configs(path):
@@ -22,19 +23,26 @@ def variant_configs(path):
     base = base_config(values)
     named = dict(values.get("variants", {}))
     for name, overrides in named.items():
-        yield name, base.replace(**overrides)
+        yield name, base.replace(**overrides), base.lr
 
 
-def stated(name: str, config) -> list[tuple[str, object, object]]:
-    """(what, the name's value, the config's value) for every setting ``name`` states."""
+def stated(name: str, config, base_lr: float | None = None) -> list[tuple[str, object, object]]:
+    """(what, the name's value, the config's value) for every setting ``name`` states; ``base_lr``: the
+    file's η, which a step scale without an η of its own divides."""
     checks = []
+    scale = re.search(r"η(?:/| × ){NUMBER}".format(NUMBER=NUMBER), name)
+    if scale:       # Lim & Chen's step-scale grid: the stated η divided by K (the files round to 6 digits)
+        k = float(scale.group(1)) if "/" in scale.group(0) else 1 / float(scale.group(1))
+        given = re.search(rf"(?<![0-9])η {NUMBER}", name)
+        checks.append(("η/K", float(f"{(float(given.group(1)) if given else base_lr) / k:.6g}"), config.lr))
     per_batch_sum = "per batch sum" in name or "inside the 1/B mean" in name   # λ on the summed loss: λ/B on the mean
     # "λ/2" (Shi's eq. 7 read literally): the stated λ halved
-    for what, pattern, actual in (("η", rf"(?<![0-9])η {NUMBER}", config.lr), ("η0", rf"η0 {NUMBER}", config.lr),
+    for what, pattern, actual in (("η", rf"(?<![0-9])η {NUMBER}", None if scale else config.lr), ("η0", rf"η0 {NUMBER}", config.lr),
                                   ("γ", rf"γ {NUMBER}", config.momentum), ("T", rf"\bT {NUMBER}", config.anneal_T),
                                   ("mini-batch", rf"mini-batch {NUMBER}\b(?!\s*%)", config.batch_size)):
         for match in re.finditer(pattern, name):
-            checks.append((what, float(match.group(1)), actual))
+            if actual is not None or what != "η":
+                checks.append((what, float(match.group(1)), actual))
     for penalty in ("L1", "L2"):
         for match in re.finditer(rf"{penalty} λ {NUMBER}", name):
             value = float(match.group(1)) / (config.batch_size if per_batch_sum else 1) / (2 if "λ/2" in name else 1)
@@ -66,7 +74,7 @@ def close(a, b) -> bool:
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
 def test_every_variant_name_says_what_its_configuration_runs(path):
     wrong = [f"{name!r}: the name says {what} {said}, the configuration runs {actual}"
-             for name, config in variant_configs(path) for what, said, actual in stated(name, config)
+             for name, config, base_lr in variant_configs(path) for what, said, actual in stated(name, config, base_lr)
              if not close(said, actual)]
     assert wrong == []
 
@@ -79,3 +87,13 @@ def test_the_name_rules_catch_a_wrong_name():
     assert not all(close(s, a) for _, s, a in stated("L2 λ 0.01, cap 110", config))
     assert all(close(s, a) for _, s, a in stated("L2 λ 1e-4, cap 110", config))
     assert [w for w, _, _ in stated("L2 λ 1e-4, cap 110", config)] == ["L2 λ", "epochs"]
+
+
+def test_a_step_scale_divides_the_stated_eta():
+    from helpers.config import Config
+    config = Config(model="mlp", hidden=(128,), optimizer="momentum", momentum=0.9, lr=0.0005)
+    assert [(w, s) for w, s, _ in stated("γ 0.9, η 0.01, η/20 (inferred)", config)] == [("η/K", 0.0005), ("γ", 0.9)]
+    assert all(close(s, a) for _, s, a in stated("γ 0.9, η 0.01, η/20 (inferred)", config))
+    assert not all(close(s, a) for _, s, a in stated("γ 0.9, η 0.01, η/10 (inferred)", config))
+    assert all(close(s, a) for _, s, a in stated("L2 λ 0.01, η/20 (inferred)", config.replace(l2=0.01), base_lr=0.01))
+    assert not all(close(s, a) for _, s, a in stated("L2 λ 0.01, η × 1 (inferred)", config.replace(l2=0.01), base_lr=0.01))
