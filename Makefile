@@ -23,7 +23,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best grid lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
+.PHONY: report-graph report-with-grids references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best grid lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -156,9 +156,11 @@ BEST_RUNS := notebooks/runs-best
 best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
 	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
 
-# Inferred-hypothesis grids (issue 28): notebooks/runs-grid/, one seed per grid point; not among `make report`'s runs
-# (its full-scale compute is a budget of its own); the report includes each grid run built from the current inputs.
+# Inferred-hypothesis grids (issue 28): notebooks/runs-grid/, one seed per grid point. `make report` builds them
+# first (the report's choice of one hypothesis per question needs every grid point; about 25 minutes of this
+# 2-core machine at full scale, cached like every fit); `make grid` builds only them.
 GRID_RUNS := notebooks/runs-grid
+GRID_RESULTS = $(wildcard $(OUT)build/results/runs-grid/*/*.json)
 
 grid: | $(STAMP) data ## run the inferred-hypothesis grids of notebooks/runs-grid (Lim & Chen's step scale; SCALE=smoke: a minute)
 	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(GRID_RUNS)
@@ -166,8 +168,9 @@ grid: | $(STAMP) data ## run the inferred-hypothesis grids of notebooks/runs-gri
 # What a run is made of, as files whose time stamps change only when their content does (so a
 # Jupyter save, which rewrites outputs and metadata, reruns nothing): the effective parameters
 # (notebook defaults + parameter file + scale), each notebook's cells, the helpers code; and the set of
-# runs (runs.list), which the report depends on: adding or removing a parameter file rebuilds it.
-RUN_SET := $(OUT)build/stamps/runs.list
+# runs (runs.list for notebooks/runs, runs-grid.list for the grids), which the report depends on: adding or
+# removing a parameter file rebuilds it.
+RUN_SET := $(OUT)build/stamps/$(notdir $(RUNS_DIR)).list
 inputs: | $(STAMP)
 	@$(PY) -m helpers.pipeline.resolve stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(RUN_FILES)
 $(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest $(RUN_SET): inputs ;
@@ -247,8 +250,13 @@ XELATEX    := SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 xelatex -interaction=nonst
 NBCONVERT  := PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/jupyter nbconvert --no-input --no-prompt --log-level WARN \
               --TemplateExporter.extra_template_basedirs=$(CURDIR)/report/templates
 
-report: | $(STAMP) data ## build the report: env -> data -> notebooks (out of date only, on one Dask cluster) -> report.html, report.tex -> PDF if TeX is present
-	@$(LOCKED) $(ENGINE) $(MAKE) -k -j$(JOBS) report-graph
+report: | $(STAMP) data ## build the report: env -> data -> the grids, then the runs (out of date only, on one Dask cluster) -> report.html, report.tex -> PDF if TeX is present
+	@$(LOCKED) $(ENGINE) $(MAKE) report-with-grids
+
+# The grids first (their own stamps and plan), then the runs and the report: one cluster, one lock.
+report-with-grids:
+	@$(MAKE) -k -j$(JOBS) notebooks-graph RUNS_DIR=$(GRID_RUNS)
+	@$(MAKE) -k -j$(JOBS) report-graph
 
 # Without TeX a PDF older than report.tex is another build's: it is removed, never left beside the new HTML.
 # The last line says whether the search section (make best) is in the report, and how long it takes here.
@@ -272,8 +280,8 @@ pdf-graph: $(REPORT)/report.pdf
 # report.tex exist a deleted build/ folder does not force the notebook to run again.
 .SECONDARY: $(REPORT_NB)
 # The report is a function of the runs on disk: their set (RUN_SET) and their results files
-# (and the search's, make best, when it exists).
-$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) | $(STAMP) data
+# (and the grids', and the search's, make best, when it exists).
+$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) $(GRID_RESULTS) | $(STAMP) data
 	@mkdir -p $(@D)
 	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \

@@ -123,3 +123,20 @@ def test_make_test_and_make_references_record_their_fit_phase_beside_the_smoke_p
     for target in ("test", "references"):
         recipe = next(block for block in recipes if block.startswith(f"{target}:") or f"\n{target}:" in block)
         assert "$(SMOKE_ENGINE)" in recipe and "$(ENGINE)" not in recipe, recipe
+
+
+def test_the_report_builds_the_grids_first_and_keeps_their_run_set_apart():
+    """`make report`: the grids of notebooks/runs-grid, then the runs and the report (one lock, one cluster);
+    each folder of runs has its own run set, so the two phases do not rewrite each other's (else every
+    second `make report` would rerun the report notebook)."""
+    database = make_database("report-with-grids")
+    recipe = database.split("\nreport-with-grids:", 1)[1].split("\n\n", 1)[0]
+    grids, runs = recipe.find("notebooks-graph RUNS_DIR=$(GRID_RUNS)"), recipe.find("report-graph")
+    assert 0 <= grids < runs, recipe
+
+    def value(name, runs_dir="notebooks/runs"):
+        return subprocess.run(["make", "-s", f"RUNS_DIR={runs_dir}", "--eval", f"print-it: ; @echo $({name})", "print-it"],
+                              cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert value("GRID_RUNS") == "notebooks/runs-grid"
+    assert value("RUN_SET") == "build/stamps/runs.list"
+    assert value("RUN_SET", "notebooks/runs-grid") == "build/stamps/runs-grid.list"

@@ -56,10 +56,11 @@ def _refuse_configuration_fields(given: dict, notebook: str, path) -> None:
                                  "variant, or put it inside one variant")
 
 
-def write_stamps(files, scale: str, out: Path) -> None:
+def write_stamps(files, scale: str, out: Path, run_set: str = "runs.list") -> None:
     """params/<run>.json (papermill's parameters) and resolved/<run>.json per file, stamps/<notebook>.digest
-    per notebook, stamps/helpers.digest and stamps/runs.list (the set of runs: adding or removing a file
-    changes it, so the report is rebuilt); each rewritten only when its content changes. A file that
+    per notebook, stamps/helpers.digest and stamps/<run_set> (the set of runs: adding or removing a file
+    changes it, so the report is rebuilt; one per folder of runs, ``runs.list`` for notebooks/runs, so a
+    build of two folders rewrites neither); each rewritten only when its content changes. A file that
     fails validation loses both and gets params/<run>.error, the message its run fails with; the
     others go on. ``out``: the build folder (<root>/build)."""
     for name in notebooks():
@@ -71,7 +72,7 @@ def write_stamps(files, scale: str, out: Path) -> None:
             names[path] = run_id(path)
         except ParameterFileError:      # a name make cannot carry: `runs check` names it (make leaves it out)
             continue
-    write_if_changed(out / "stamps" / "runs.list", "".join(f"{name}\n" for name in sorted(names.values())))
+    write_if_changed(out / "stamps" / run_set, "".join(f"{name}\n" for name in sorted(names.values())))
     resolved_runs = []
     for path, name in names.items():
         target, error = out / "params" / f"{name}.json", out / "params" / f"{name}.error"
@@ -127,7 +128,8 @@ def main(argv=None) -> int:
     stamps.add_argument("files", nargs="*")
     args = parser.parse_args(argv)
     try:
-        write_stamps(args.files, args.scale, Path(args.out))
+        run_set = f"{Path(args.runs_dir).name}.list" if args.runs_dir else "runs.list"
+        write_stamps(args.files, args.scale, Path(args.out), run_set)
         for problem in check_layout(args.runs_dir) if args.runs_dir else []:
             print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
     except (ParameterFileError, DiskFull) as error:
