@@ -233,7 +233,8 @@ def compute_text(record: dict) -> str:
     total = {k: sum(c["compute"][k] for c in classes.values())
              for k in ("trials", "pruned", "diverged", "epochs", "epochs_unpruned")}
     saved = 1 - total["epochs"] / total["epochs_unpruned"] if total["epochs_unpruned"] else 0.0
-    stopped = [name for name, c in classes.items() if c["stopped"]]
+    stopped = [name for name, c in classes.items() if c["stopped"]]   # names hold commas ("network, ReLU"): join by ";"
+    which = "; ".join(stopped[:-1]) + " and " + stopped[-1] if len(stopped) > 1 else "".join(stopped)
     return (f"Each class's study ran up to {record['parameters']['trials']} trials (Optuna's TPE sampler, asked in "
             f"batches of {record['parameters']['batch']}): {total['trials']} trials in all, {total['pruned']} of them "
             f"pruned and {total['diverged']} diverged. They trained {total['epochs']:,} epochs; run straight to their "
@@ -244,5 +245,6 @@ def compute_text(record: dict) -> str:
             "classes batch by batch by what each still gains per minute (the relative fall of its best hold-out "
             "error over its last batch, plus a bonus for classes not tried lately: a UCB rule); the whole run "
             f"took {extra['seconds'] / 60:.0f} minutes"
-            + (f"; the budget stopped the search of {', '.join(stopped)} before its last trials." if stopped else
+            + (f"; the budget stopped the search{'es' * (len(stopped) > 1)} of {which} before "
+               f"{'their' if len(stopped) > 1 else 'its'} last trials." if stopped else
                ", and no search was stopped by it."))
