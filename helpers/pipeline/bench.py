@@ -13,7 +13,7 @@ Printed (nothing is asserted: speed is not a test):
   - the last full build's fit phase and utilisation (build/fit-phase.json), when there is one;
   - what loading the fit cache costs, in its data-only format and in the pickle format it replaced
     (cachebench.py);
-  - the estimate of a from-scratch `make report` (every fit of notebooks/runs at full scale computed):
+  - the estimate of a from-scratch `make report` (every fit of notebooks/runs and runs-grid at full scale):
     the status line's estimator (estimate.py) on the whole plan, with the rates earlier builds kept.
 It prints figures only: the fits it times show no progress (engine.run(quiet=True)).
 Every time is the best of several interleaved repeats (this is a shared virtual machine).
@@ -76,13 +76,13 @@ def fits_on_workers(workers: int, jobs: list) -> float:
 
 def build_estimate(workers: int) -> str:
     """The status line's estimate (estimate.Estimator) of a from-scratch full `make report`: every fit
-    of the runs in notebooks/runs, none cached, at the rates kept from earlier full builds."""
+    of the runs in notebooks/runs and notebooks/runs-grid, none cached, at the rates kept from earlier full builds."""
     from .estimate import REFERENCE, Estimator, load_rates
     from .names import runs
     from .plan import plan
     from .resolve import effective
-    resolved = []
-    for run in runs(settings.NOTEBOOKS / "runs"):
+    resolved = []   # the report's runs and the grids `make report` builds first
+    for run in [*runs(settings.NOTEBOOKS / "runs"), *runs(settings.NOTEBOOKS / "runs-grid")]:
         try:
             resolved.append({"run": run, "notebook": run.split("/")[1],
                              "parameters": effective(settings.NOTEBOOKS / f"{run}.yaml", "full")})
@@ -90,7 +90,7 @@ def build_estimate(workers: int) -> str:
             continue
     fits = plan(resolved, "full")["fits"]
     rates = load_rates("full", log=lambda *_: None)
-    what = (f"from-scratch `make report` (full scale: {len(resolved)} runs of notebooks/runs, "
+    what = (f"from-scratch `make report` (full scale: {len(resolved)} runs of notebooks/runs and runs-grid, "
             f"{sum(f['fits'] for f in fits)} fits in {len(fits)} tasks, on {workers} workers)")
     kept = (settings.cache_dir() / "rates.json").exists()
     source = "the rates earlier builds kept here" if kept else \
