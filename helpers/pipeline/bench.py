@@ -125,22 +125,13 @@ def threads_line(images, labels, repeats: int) -> str:
     x = (images[:48000] / np.float32(255)).astype(np.float32)
     epoch = speedbench.epoch_runner(NET, x, labels[:48000])
     best = {}
-    for busy in (False, True):
+    for busy in (False, True):   # pinned and default interleaved, each round seeing the same machine
         with one_core_busy() if busy else _nothing():
-            best[busy] = speedbench.best_of(repeats, {"pinned": epoch})["pinned"], _default_threads(repeats, epoch)
+            t = speedbench.best_of(repeats, {"pinned": pinned(epoch), "default": epoch}, blas_threads=None)
+            best[busy] = t["pinned"], t["default"]
     (quiet, quiet_default), (busy, busy_default) = best[False], best[True]
     return (f"network epoch float32, numpy's default threads: {quiet_default / quiet:.2f} x pinned on a quiet machine, "
             f"{busy_default / busy:.2f} x with one core busy (pinned: {quiet:.3f} s quiet, {busy:.3f} s busy)")
-
-
-def _default_threads(repeats: int, run) -> float:
-    run()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def stacked_line(repeats: int, run: str = "runs/01_logistic/zhu_guo_2v3", epochs: int = 30) -> str:

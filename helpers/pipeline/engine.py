@@ -30,8 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import train
 from ..config import Config
-from . import stacked
-from . import cluster, progress, provenance, settings, stacks
+from . import cluster, progress, provenance, settings, stacked, stacks
 from .cache import key, load_cached, store
 from .estimate import kind, priority, probes, read_plan, setting
 # Config fields that do not change the arrays a fit trains on: jobs that differ only in

@@ -20,7 +20,7 @@ hypotheses answer, each across every row it concerns: {``question``, ``rows`` (t
 ``report`` and ``spec`` [, ``metric``]), ``candidates``: [{``hypothesis``, ``variants``: {stated variant:
 its variant under the hypothesis} or a template "{variant}, ... (inferred)" (or a list of them, the
 first the run has is measured: a part that does not apply to a run is left out), optionally ``run`` (a
-template, "{run}_grid": the candidates' fits in another run, one seed each) and ``confirm`` (the
+template such as "runs-grid/{notebook}/{name}": the candidates' fits in another run, one seed each) and ``confirm`` (the
 variants, in the entry's own run, that repeat the candidate on every seed)}]}. Each entry's own
 ``ablation`` is a question of one candidate. ``inferred(entry, questions)`` lists, per entry, every
 (question, hypothesis, run, variant, confirm) measured for it.

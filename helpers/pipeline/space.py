@@ -43,7 +43,7 @@ class Space:
         for name, entry in spec.items():
             if isinstance(name, str) and ":" in name:
                 tree[name] = {}
-                self._parse(self._branch(name, entry, conditions), conditions + (self._condition(name, conditions),),
+                self._parse(self._branch(name, entry), conditions + (self._condition(name, conditions),),
                             tree[name])
                 continue
             if name not in fields:
@@ -61,7 +61,7 @@ class Space:
             self.spec[parameter], self.when[parameter] = (kind, values), conditions
             tree[name] = [kind, *values]
 
-    def _branch(self, key: str, entry, conditions: tuple) -> dict:
+    def _branch(self, key: str, entry) -> dict:
         if not isinstance(entry, dict) or not entry:
             raise SearchError(f"space: {key!r} opens a branch: give it a non-empty mapping {{Config field: [kind, ...]}}")
         return entry

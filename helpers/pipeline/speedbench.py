@@ -17,14 +17,15 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..history import evaluate
-from .stacked import fit_stacked
 from ..train import build_model, fit, run_epoch
+from .stacked import fit_stacked
 
 
-def best_of(repeats: int, runs: dict) -> dict:
-    """Each run's best time over ``repeats`` rounds, one of each per round, after a warm-up."""
+def best_of(repeats: int, runs: dict, blas_threads: int | None = 1) -> dict:
+    """Each run's best time over ``repeats`` rounds, one of each per round, after a warm-up; BLAS on
+    ``blas_threads`` threads (None: numpy's default, for runs that set their own)."""
     best = dict.fromkeys(runs, float("inf"))
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
         for run in runs.values():
             run()
         for _ in range(repeats):

@@ -30,18 +30,18 @@ from .pieces import Piece, tabular
 from .tables import number
 
 RUN = "runs-best/08_best/best"
+COMMAND = {"full": "make best", "smoke": "make best SCALE=smoke"}   # what runs the search at each scale
 
 
 def load_search(scale: str) -> tuple[dict | None, str | None]:
     """The search's record, or None and a sentence saying why there is none, how to make it and how
     long that takes on this machine (``expected_text``)."""
-    command = "make best" + (" SCALE=smoke" if scale == "smoke" else "")
     try:
         return results.read_results(RUN, scale), None
     except StaleResultsError as error:
         why = ("the search has not been run in this build" if str(error).startswith("no results") else
                "its results are out of date, made from other inputs than the current files")
-        return None, f"{why} (`{command}` runs it: {expected_text(scale)})"
+        return None, f"{why} (`{COMMAND[scale]}` runs it: {expected_text(scale)})"
 
 
 def expected(scale: str, workers: int | None = None) -> dict:
@@ -110,11 +110,10 @@ def _minutes(value: float) -> str:
 
 def hint(scale: str) -> str:
     """The one line `make report` ends with: whether the search section is in the report, and how to get it."""
-    command = "make best" + (" SCALE=smoke" if scale == "smoke" else "")
     record, why = load_search(scale)
     if record is None:
         return f"report: no search section (how far each model class goes): {why}; then `make report` again"
-    return (f"report: the search section is from `{command}` (it took {_minutes(record['extra']['seconds'] / 60)}); "
+    return (f"report: the search section is from `{COMMAND[scale]}` (it took {_minutes(record['extra']['seconds'] / 60)}); "
             "a second `make best` does no work")
 
 

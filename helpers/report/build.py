@@ -16,13 +16,13 @@ from ..pipeline import results
 from ..pipeline.settings import NOTEBOOKS
 
 RUNS_DIR = NOTEBOOKS / "runs"
-GRID_DIR = NOTEBOOKS / "runs-grid"   # inferred-hypothesis grids (`make grid`): in the report when built and current
+GRID_DIR = NOTEBOOKS / "runs-grid"   # inferred-hypothesis grids (`make report` builds them first): in the report when current
 
 
 def load_records(scale: str = "full", runs_dir=RUNS_DIR, grid_dir=GRID_DIR, log=print) -> dict:
     """{run: record} for every parameter file in ``runs_dir``; each record is refused (StaleResultsError,
     naming the command that rebuilds it) unless it was made from the current inputs at ``scale``. Plus
-    each run of ``grid_dir`` that was built from the current inputs (`make grid`): one that is missing
+    each run of ``grid_dir`` that was built from the current inputs (`make report` builds them first): one that is missing
     or stale is left out, and a stale one is named with the command that rebuilds it."""
     records = results.load_all(runs_dir, scale)
     for path in sorted(grid_dir.glob("*/*.yaml")) if grid_dir else []:

@@ -171,8 +171,19 @@ def gap_notes(rows) -> str:
     return text + ("\n\n" + tested if tested else "")
 
 
-def _needs_confirm(rows, q) -> bool:
-    return any(t["confirm"] for i in q["rows"] for t in rows[i - 1].tried if t["hypothesis"] == q["chosen"])
+def _chosen_text(rows, q) -> str:
+    """The chosen candidate of question ``q`` and the rows it brings within noise (or why it brings none)."""
+    if not q["chosen"]:
+        return "no candidate beats the stated settings: none is chosen"
+    hits = q["within"][q["chosen"]]
+    if hits:
+        gaps = [i for i in hits if not rows[i - 1].within]
+        return (f"chosen: *{q['chosen']}*, which brings row{'s' if len(hits) > 1 else ''} {', '.join(map(str, hits))} "
+                f"within noise (of those beyond noise under the stated settings: {', '.join(map(str, gaps)) or 'none'})")
+    tried = [t for i in q["rows"] for t in rows[i - 1].tried if t["hypothesis"] == q["chosen"]]
+    unconfirmed = any(t["confirm"] for t in tried) and not any(t["confirmed"] for t in tried)
+    return (f"chosen: *{q['chosen']}*, which brings no row within noise"
+            + (" (its three-seed confirmation is not in this build)" if unconfirmed else ""))
 
 
 def hypotheses_text(rows) -> str:
@@ -185,17 +196,8 @@ def hypotheses_text(rows) -> str:
         measured = [f"*{h}* {v:.1f}" for h, v in q["totals"].items() if v != float("inf")]
         missing = [h for h, v in q["totals"].items() if v == float("inf")]
         totals = "; ".join(measured + ([f"not measured on every row in this build: {', '.join(missing)}"] if missing else []))
-        hits = q["within"][q["chosen"]] if q["chosen"] else []
-        gaps = [i for i in hits if not rows[i - 1].within]
-        chosen = ((f"chosen: *{q['chosen']}*, which brings row{'s' if len(hits) > 1 else ''} {', '.join(map(str, hits))} "
-                   f"within noise (of those beyond noise under the stated settings: {', '.join(map(str, gaps)) or 'none'})"
-                   if hits else f"chosen: *{q['chosen']}*, which brings no row within noise"
-                   + ("" if any(t["confirmed"] for i in q["rows"] for t in rows[i - 1].tried
-                                if t["hypothesis"] == q["chosen"]) or not _needs_confirm(rows, q)
-                      else " (its three-seed confirmation is not in this build)")) if q["chosen"] else
-                  "no candidate beats the stated settings: none is chosen")
         bullets.append(f"- **{q['question']}** (rows {numbers}): total distance in noise bands, stated settings "
-                       f"{q['stated']:.1f}; {totals}; {chosen}.")
+                       f"{q['stated']:.1f}; {totals}; {_chosen_text(rows, q)}.")
     return ("Each inferred setting is tested across every row it concerns and chosen once, by its total distance "
             "over those rows (the sum of |ours − published| / noise band), never per row:\n\n" + "\n".join(bullets)
             if bullets else "")
