@@ -23,7 +23,7 @@ VOLATILE_LANGUAGE_INFO := codemirror_mode file_extension mimetype nbconvert_expo
 # find this environment's kernel whatever kernels the machine or user has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: report-graph report-with-grids references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best grid lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
+.PHONY: precision report-graph report-with-grids references-graph help env data test bench notebooks notebooks-graph test-graph inputs references best grid lab report html pdf pdf-graph rerun FORCE clean clean-cache clean-studies distclean
 
 # --- notebooks: every $(RUNS_DIR)/<notebook>/<name>.yaml is one papermill run ---
 # A run's name is its parameter file's path under notebooks/ (runs/01_logistic/logistic_2v3):
@@ -33,6 +33,12 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 SCALE     ?= full
 OUT       := $(if $(filter smoke,$(SCALE)),build/smoke/,$(if $(filter full,$(SCALE)),,$(error SCALE must be full or smoke, not '$(SCALE)')))
 SMOKE     := build/smoke/
+# DTYPE=float64 (what `make precision` sets): every fit of every run in float64, into <out>build/float64/ (its own
+# stamps, results and figures); unset, the runs keep their own dtype (float32, Config's default).
+DTYPE     ?=
+$(if $(filter-out float64,$(DTYPE)),$(error DTYPE must be float64 (the precision comparison) or unset, not '$(DTYPE)'))
+PRECISION_OUT := $(OUT)build/float64/
+OUT       := $(if $(DTYPE),$(PRECISION_OUT),$(OUT))
 NOTEBOOKS := $(wildcard notebooks/[0-9]*.ipynb)
 RUNS_DIR  ?= notebooks/runs
 $(if $(filter notebooks/%,$(RUNS_DIR)),,$(error RUNS_DIR must be a folder under notebooks/, not '$(RUNS_DIR)'))
@@ -156,6 +162,13 @@ BEST_RUNS := notebooks/runs-best
 best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
 	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
 
+# The precision comparison (issue 26): the runs of notebooks/runs again with every fit in float64, into
+# build/float64/ (about twice the runs' time: the network's products are about 2x slower in float64). The
+# report's appendix then sets each published row's measurement and verdict in float32 (the default) beside
+# float64; without it the appendix names this command.
+precision: | $(STAMP) data ## rerun notebooks/runs with every fit in float64 (build/float64/), for the report's precision appendix (SCALE=smoke: a minute)
+	@$(LOCKED) $(call ENGINE_AT,$(PRECISION_OUT)) $(MAKE) -k -j$(JOBS) notebooks-graph DTYPE=float64
+
 # Inferred-hypothesis grids (issue 28): notebooks/runs-grid/, one seed per grid point. `make report` builds them
 # first (the report's choice of one hypothesis per question needs every grid point; about 25 minutes of this
 # 2-core machine at full scale, cached like every fit); `make grid` builds only them.
@@ -172,7 +185,7 @@ grid: | $(STAMP) data ## run the inferred-hypothesis grids of notebooks/runs-gri
 # removing a parameter file rebuilds it.
 RUN_SET := $(OUT)build/stamps/$(notdir $(RUNS_DIR)).list
 inputs: | $(STAMP)
-	@$(PY) -m helpers.pipeline.resolve stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(RUN_FILES)
+	@$(PY) -m helpers.pipeline.resolve stamps --scale $(SCALE) --out $(OUT)build --runs-dir $(RUNS_DIR) $(if $(DTYPE),--dtype $(DTYPE)) $(RUN_FILES)
 $(PARAMS) $(NOTEBOOKS:notebooks/%.ipynb=$(OUT)build/stamps/%.digest) $(OUT)build/stamps/helpers.digest $(RUN_SET): inputs ;
 
 # A failed run leaves nothing complete: papermill writes a temporary file of its own (the shell's pid in
@@ -244,6 +257,8 @@ REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_publish
               $(wildcard helpers/report/*.py helpers/figures/*) $(addprefix helpers/pipeline/,published.py results.py provenance.py settings.py space.py files.py)
 # the search's results (make best), when they exist: the report includes them, or says there are none
 BEST_RESULTS = $(wildcard $(OUT)build/results/runs-best/08_best/best.json)
+# the precision comparison's results (make precision), when they exist: the report's appendix reads them
+PRECISION_RESULTS = $(if $(DTYPE),,$(wildcard $(PRECISION_OUT)build/results/runs/*/*.json))
 TEX_PKGS   := texlive-xetex texlive-fonts-recommended texlive-plain-generic
 # A fixed date in the PDF (SOURCE_DATE_EPOCH): rebuilding the same report gives the same bytes.
 XELATEX    := SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 xelatex -interaction=nonstopmode -halt-on-error -output-directory=build -jobname=report
@@ -281,7 +296,7 @@ pdf-graph: $(REPORT)/report.pdf
 .SECONDARY: $(REPORT_NB)
 # The report is a function of the runs on disk: their set (RUN_SET) and their results files
 # (and the grids', and the search's, make best, when it exists).
-$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) $(GRID_RESULTS) | $(STAMP) data
+$(REPORT_NB): $(REPORT_SRC) $(EXECUTED) $(RUN_SET) $(RESULTS) $(BEST_RESULTS) $(GRID_RESULTS) $(PRECISION_RESULTS) | $(STAMP) data
 	@mkdir -p $(@D)
 	@echo "report: running the report notebook on $(words $(EXECUTED)) runs ($(SCALE) scale)"
 	@WORKBOOK_OUTPUT=$(CURDIR)/$(OUT) $(PAPERMILL) --cwd report report/report.ipynb $(@D)/report.part.ipynb \

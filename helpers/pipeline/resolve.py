@@ -2,13 +2,14 @@
 the Makefile's stamps step; everything after it reads what that step wrote.
 
 Interface:
-    effective(path, scale)     # the parameters a run of ``path`` executes with (validated)
+    effective(path, scale[, dtype])   # the parameters a run of ``path`` executes with (validated); dtype: every
+                                      # fit in that precision (the precision comparison, `make precision`)
     write_stamps(files, scale, out)   # what make compares: params/<run>.json, stamps/*.digest, stamps/runs.list,
                                       # and resolved/<run>.json: {run, scale, notebook, parameters, inputs};
                                       # and plan.json, every fit the runs will ask for (plan.py)
     load_resolved(run, root)   # that record of the build under ``root``: the notebook (experiment.parameters)
                                # and the results check (results.read_results) consume it, never the YAML
-    python -m helpers.pipeline.resolve stamps --scale S --out BUILD FILES...  (the Makefile's step)
+    python -m helpers.pipeline.resolve stamps --scale S --out BUILD [--dtype D] FILES...  (the Makefile's step)
 """
 from __future__ import annotations
 
@@ -28,19 +29,33 @@ from .runfiles import defaults, merge, read
 from .specs import SPECS
 
 
-def effective(path, scale: str) -> dict:
+def effective(path, scale: str, dtype: str | None = None) -> dict:
     """The parameters a run of ``path`` at ``scale`` executes with: defaults + file + run + scale,
-    validated by the notebook's own rules (experiment.parameters)."""
+    validated by the notebook's own rules (experiment.parameters). ``dtype``: every fit of the run in
+    that precision (``overrides: {dtype: ...}``; the precision comparison's build, `make precision`)."""
     run = run_id(path)
     notebook = notebook_of(run)
     given = read(path)
     _refuse_configuration_fields(given, notebook, path)
     values = merge(defaults(notebook), given)
     values.update(run=run, scale=scale)
+    if dtype is not None and "overrides" in SPECS[notebook]:
+        _refuse_own_dtype(values, path, dtype)
+        values["overrides"] = {**(values.get("overrides") or {}), "dtype": dtype}
     try:
         return dict(validate(values, notebook))
     except ValueError as error:
         raise ParameterFileError(f"{shown(path)}: {error}") from None
+
+
+def _refuse_own_dtype(values: dict, path, dtype: str) -> None:
+    """A build in one precision cannot honour a file or variant that sets its own: say which."""
+    own = ["overrides"] if "dtype" in (values.get("overrides") or {}) else []
+    own += [f"variant {name!r}" for name, fields in (values.get("variants") or {}).items()
+            if isinstance(fields, dict) and "dtype" in fields]
+    if own:
+        raise ParameterFileError(f"{shown(path)}: {', '.join(own)} set dtype, which this {dtype} build sets for every "
+                                 "fit: remove it there, or leave the run out of the precision comparison")
 
 
 def _refuse_configuration_fields(given: dict, notebook: str, path) -> None:
@@ -56,13 +71,13 @@ def _refuse_configuration_fields(given: dict, notebook: str, path) -> None:
                                  "variant, or put it inside one variant")
 
 
-def write_stamps(files, scale: str, out: Path, run_set: str = "runs.list") -> None:
+def write_stamps(files, scale: str, out: Path, run_set: str = "runs.list", dtype: str | None = None) -> None:
     """params/<run>.json (papermill's parameters) and resolved/<run>.json per file, stamps/<notebook>.digest
     per notebook, stamps/helpers.digest and stamps/<run_set> (the set of runs: adding or removing a file
     changes it, so the report is rebuilt; one per folder of runs, ``runs.list`` for notebooks/runs, so a
     build of two folders rewrites neither); each rewritten only when its content changes. A file that
     fails validation loses both and gets params/<run>.error, the message its run fails with; the
-    others go on. ``out``: the build folder (<root>/build)."""
+    others go on. ``out``: the build folder (<root>/build); ``dtype``: as in ``effective``."""
     for name in notebooks():
         write_if_changed(out / "stamps" / f"{name}.digest", notebook_digest(notebook_path(name)) + "\n")
     write_if_changed(out / "stamps" / "helpers.digest", code_digest(RUN_CODE) + "\n")
@@ -78,7 +93,7 @@ def write_stamps(files, scale: str, out: Path, run_set: str = "runs.list") -> No
         target, error = out / "params" / f"{name}.json", out / "params" / f"{name}.error"
         resolved = resolved_file(out.parent, name)
         try:
-            values = effective(path, scale)
+            values = effective(path, scale, dtype)
         except ParameterFileError as problem:   # its run fails with this message; the others go on
             target.unlink(missing_ok=True)
             resolved.unlink(missing_ok=True)
@@ -125,11 +140,13 @@ def main(argv=None) -> int:
     stamps.add_argument("--scale", choices=("full", "smoke"), required=True)
     stamps.add_argument("--out", required=True, help="the build folder: writes params/<run>.json, stamps/*.digest")
     stamps.add_argument("--runs-dir", help="also name the problems of this folder now (`check` fails on them later)")
+    stamps.add_argument("--dtype", choices=("float32", "float64"),
+                        help="every fit of every run in this precision (the precision comparison's build)")
     stamps.add_argument("files", nargs="*")
     args = parser.parse_args(argv)
     try:
         run_set = f"{Path(args.runs_dir).name}.list" if args.runs_dir else "runs.list"
-        write_stamps(args.files, args.scale, Path(args.out), run_set)
+        write_stamps(args.files, args.scale, Path(args.out), run_set, args.dtype)
         for problem in check_layout(args.runs_dir) if args.runs_dir else []:
             print(f"runs: {problem} (the other runs go on)", file=sys.stderr)
     except (ParameterFileError, DiskFull) as error:
