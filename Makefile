@@ -254,7 +254,7 @@ lab: $(STAMP) data ## start JupyterLab on the project's environment and kernel (
 REPORT     := $(OUT)report
 REPORT_NB  := $(REPORT)/build/report.ipynb
 REPORT_SRC := report/report.ipynb report/published.yaml report/gradcheck_published.yaml $(wildcard $(BEST_RUNS)/*/*.yaml) notebooks/08_best.ipynb $(wildcard report/templates/*/*) \
-              $(wildcard helpers/report/*.py helpers/figures/*) $(addprefix helpers/pipeline/,published.py results.py provenance.py settings.py space.py files.py)
+              $(wildcard helpers/report/*.py helpers/figures/*) $(addprefix helpers/pipeline/,published.py results.py provenance.py settings.py space.py files.py ceiling.py)
 # the search's results (make best), when they exist: the report includes them, or says there are none
 BEST_RESULTS = $(wildcard $(OUT)build/results/runs-best/08_best/best.json)
 # the precision comparison's results (make precision), when they exist: the report's appendix reads them

@@ -296,3 +296,19 @@ def test_a_jupyter_run_writes_under_build_interactive_and_run_all_twice_works(mo
     written = ROOT / "build" / "interactive" / "build" / "results" / "interactive" / "03_gradcheck.json"
     assert written.stat().st_mtime >= started and json.loads(written.read_text())["parameters"]["scale"] == "smoke"
     assert (pipeline.read_bytes() if pipeline.exists() else None) == before
+
+
+def test_a_float64_build_sets_every_fit_of_a_run_to_float64_and_keeps_the_files_overrides(workbook):
+    """`make precision` (DTYPE=float64) resolves each run with dtype in its overrides, beside the file's own."""
+    path = workbook / "runs/01_logistic/zhu_guo_2v8.yaml"
+    values = resolve.effective(path, "full", "float64")
+    assert values["overrides"]["dtype"] == "float64" and values["overrides"]["digits"] == [2, 8]
+    assert params.base_config(values).dtype == "float64"
+    assert params.base_config(resolve.effective(path, "full")).dtype == "float32"
+
+
+def test_a_float64_build_refuses_a_run_that_sets_its_own_dtype(workbook):
+    path = workbook / "runs/01_logistic/zhu_guo_2v3.yaml"
+    path.write_text("variants: {'batch, until converged': {dtype: float32}}\n")
+    with pytest.raises(names.ParameterFileError, match=r"variant 'batch, until converged' set dtype, which this float64 build"):
+        resolve.effective(path, "full", "float64")

@@ -10,7 +10,8 @@ run), ``progress`` and ``monitor`` (what a person sees while they run), ``plan``
 ask for), ``estimate`` (what remains of it) and ``replay`` (a recorded build replayed through it), ``results`` (records
 tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as text),
 ``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
-``trials``, ``allocate`` (the budget split across classes), ``best``. Around the build: ``fetch`` (`make data`), ``bench``, ``speedbench`` and ``cachebench``
+``trials``, ``allocate`` (the budget split across classes), ``best``, ``ceiling`` (how far a logistic class
+ can go on its test set: a feasibility check, never a result). Around the build: ``fetch`` (`make data`), ``bench``, ``speedbench`` and ``cachebench``
 (`make bench`), ``lab`` (JupyterLab saves), ``execute`` (papermill, a kernel that did not start started again),
 ``compare_builds`` (two builds' results, number for number).
 """
