@@ -36,7 +36,8 @@ def load_float64(scale: str, records: dict) -> tuple[dict | None, str | None]:
     try:
         ours = results.load_all(NOTEBOOKS / "runs", scale, float64_root(scale))
     except results.StaleResultsError as error:
-        why = "it has not been run" if "no results" in str(error) else "its results are out of date"
+        why = ("has not been run" if "no results" in str(error) else
+               "is out of date: its results were made from other inputs than the current files")
         return None, f"{why} (`{COMMAND[scale]}` runs it: every run of notebooks/runs again in float64, about twice their fit time)"
     return {**records, **ours}, None
 
