@@ -119,3 +119,9 @@ def test_quiet_fits_print_nothing(tmp_path, monkeypatch, capsys):
     engine.run([job])
     out = capsys.readouterr()
     assert out.out == "fits: all 1 from the cache (none trained now)\n" and out.err == ""
+
+
+def test_a_float64_fit_is_a_kind_of_its_own_so_make_precision_keeps_the_default_builds_rates():
+    network = Config(model="mlp", hidden=(8,), early_stopping="best")
+    assert estimate.kind((network,)) == "mlp stops early"          # the kinds earlier builds and the reference kept
+    assert estimate.kind((network.replace(dtype="float64"),)) == "mlp stops early float64"
