@@ -7,7 +7,7 @@ import pytest
 from helpers.config import Config
 from helpers.pipeline import best as search_plan
 from helpers.pipeline import engine, names, resolve
-from helpers.report import best
+from helpers.report import best, search_time
 
 FIT = {"mlp": Config(model="mlp", n_train=1000, epochs=40, progress=False),
        "softmax": Config(model="softmax", n_train=2000, epochs=100, progress=False),
@@ -24,7 +24,7 @@ def results_tree(root, fits):
 
 @pytest.fixture
 def here(tmp_path, monkeypatch):
-    monkeypatch.setattr(best, "pipeline_root", lambda scale: tmp_path)
+    monkeypatch.setattr(search_time, "pipeline_root", lambda scale: tmp_path)
     monkeypatch.setenv("WORKBOOK_CACHE", str(tmp_path / "fits"))     # no rates kept from earlier builds
     return tmp_path
 
@@ -32,7 +32,7 @@ def here(tmp_path, monkeypatch):
 def test_the_rate_is_seconds_over_the_work_of_the_epochs_each_fit_ran(here):
     mlp = FIT["mlp"]
     results_tree(here, [(mlp, 10, 3.0), (mlp.replace(seed=1), 30, 5.0), (FIT["softmax"], 5, 1.0)])
-    rates = best.trained_rates("full")
+    rates = search_time.trained_rates("full")
     assert rates["mlp"] == pytest.approx(8.0 / (engine.cost((mlp.replace(epochs=10),)) +
                                                 engine.cost((mlp.replace(epochs=30),))))
     assert rates["softmax"] == pytest.approx(1.0 / engine.cost((FIT["softmax"].replace(epochs=5),)))
@@ -40,23 +40,23 @@ def test_the_rate_is_seconds_over_the_work_of_the_epochs_each_fit_ran(here):
 
 def test_the_expected_time_is_the_budget_bound_or_the_trials_whichever_is_less_plus_the_final_runs(here):
     results_tree(here, [(FIT[m], 4, 2.0) for m in FIT])
-    rates = best.trained_rates("full")
+    rates = search_time.trained_rates("full")
     P = resolve.effective(names.parameter_file(best.RUN), "full")
     classes = search_plan.setups(P)
     work = {name: engine.cost((s.base,)) * rates[s.base.model] for name, s in classes.items()}  # seconds a fit
-    e = best.expected("full", workers=2)
+    e = search_time.expected("full", workers=2)
     assert e["search"] == pytest.approx(P["trials"] * sum(work.values()) / 2 / 60)
     assert e["final"] == pytest.approx(len(P["seeds"]) * sum(work.values()) / 2 / 60)
     assert e["bound"] == pytest.approx(search_plan.SEARCH_SHARE * P["budget_minutes"])
     assert e["minutes"] == pytest.approx(min(e["search"], e["bound"]) + e["final"])
-    text = best.expected_text("full")
+    text = search_time.expected_text("full")
     assert text.startswith("about ") and "on this machine" in text and "this build's mlp fits" in text
 
 
 def test_without_a_measured_fit_the_time_is_the_budget_s_bound(here):
-    e = best.expected("smoke", workers=2)
+    e = search_time.expected("smoke", workers=2)
     assert e["minutes"] is None and e["bound"] > 0 and "measured here yet" in e["basis"]
-    assert "the budget's bound" in best.expected_text("smoke")
+    assert "the budget's bound" in search_time.expected_text("smoke")
 
 
 def test_the_settings_table_shows_trials_pruned_and_wall_time():
@@ -70,6 +70,17 @@ def test_the_settings_table_shows_trials_pruned_and_wall_time():
 
 
 def test_the_last_line_says_the_section_is_in_the_report_when_the_search_ran(monkeypatch):
-    monkeypatch.setattr(best, "load_search", lambda scale: ({"extra": {"seconds": 900.0}}, None))
-    assert best.hint("full") == ("report: the search section is from `make best` (it took 15 minutes); "
-                                 "a second `make best` does no work")
+    classes = {"softmax": {"wall_seconds": 600.0, "fits_now": {"cached": 0, "computed": 12}},
+               "network, ReLU": {"wall_seconds": 480.0, "fits_now": {"cached": 2, "computed": 0}}}
+    monkeypatch.setattr(best, "load_search", lambda scale: ({"extra": {"seconds": 1200.0, "classes": classes}}, None))
+    assert best.hint("full") == ("report: the search section is from `make best` (this run took 20 minutes, its "
+                                 "searches' batches 18 minutes); a second `make best` does no work")
+
+
+def test_a_rerun_that_only_loaded_the_stored_studies_says_when_the_searches_ran():
+    """After an input the studies do not depend on changed, `make best` reruns the notebook in seconds:
+    the report must not say the search took those seconds."""
+    classes = {"softmax": {"wall_seconds": 600.0, "fits_now": {"cached": 0, "computed": 0}},
+               "network, ReLU": {"wall_seconds": 960.0, "fits_now": {"cached": 0, "computed": 0}}}
+    assert search_time.took({"extra": {"seconds": 30.0, "classes": classes}}) == (
+        "its searches' batches took 26 minutes when they ran; this run loaded them and took 0.5 minutes")

@@ -50,9 +50,7 @@ PLAN = "workbook-plan-1"   # the format of build/plan.json (plan.write_plan)
 
 def kind(job: tuple) -> str:
     """Fits of one kind take about the same seconds per cost unit: the model, whether it may stop
-    early (a fit that may stop early runs a share of its epochs that differs by kind), and its
-    precision when not the default float32 (a float64 network's products take about 2.2x as long,
-    so `make precision` keeps rates of its own rather than overwrite the default build's)."""
+    early (its share of epochs run differs by kind), and a precision other than float32."""
     config = job[0]
     precision = "" if config.dtype == "float32" else f" {config.dtype}"
     return f"{config.model} {'stops early' if config.early_stopping else 'all epochs'}{precision}"

@@ -8,7 +8,7 @@ Every piece the report notebook shows with ``display(piece)`` is LaTeX with an H
     rows = reproduction.compare_all(records, entries, report.n_test) # helpers.report.reproduction: the judgement
     report.reproduction_figure(rows); table, gaps = report.reproduction_table(rows); report.gap_notes(rows)
     report.text(markdown); report.abstract(markdown)                 # pieces
-Submodules: ``report.reproduction`` (the judgement), ``report.best`` (the search's section) and
+Submodules: ``report.reproduction`` (the judgement), ``report.best`` (the search's section; its times: ``report.search_time``) and
 ``report.precision`` (the appendix: every row judged in float32 and in float64);
 the others: pieces, flagged, embed, tables, facts, reproduction_view, build.
 """

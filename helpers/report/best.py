@@ -9,6 +9,7 @@ Interface:
     classes_table(rows), settings_table(rows)         # Pieces: one row per model class (numbers; chosen settings)
     search_figure(record)                             # Piece: hold-out score per trial, per class
     compute_text(record)                              # markdown: compute, budget, what pruning saved
+How long `make best` takes, before and after it ran: search_time.py.
 
 The search is not one of `make report`'s runs: its record is read when it exists and is current,
 and the report says so when it does not. Its numbers answer "how far can this model class go",
@@ -16,20 +17,16 @@ not "did we reproduce the report", so they stay out of the reproduction table.
 """
 from __future__ import annotations
 
-import json
-
 from ..pipeline import best as search_plan
-from ..config import Config
-from ..pipeline import cluster, engine, estimate, names, resolve, results, space
-from ..pipeline.settings import pipeline_root
+from ..pipeline import names, resolve, results, space
 from ..pipeline.results import StaleResultsError
 from . import describe
 from .embed import figure
 from .facts import n_test
 from .pieces import Piece, tabular
 from .tables import number
+from .search_time import RUN, expected_text, took
 
-RUN = "runs-best/08_best/best"
 COMMAND = {"full": "make best", "smoke": "make best SCALE=smoke"}   # what runs the search at each scale
 
 
@@ -44,77 +41,12 @@ def load_search(scale: str) -> tuple[dict | None, str | None]:
         return None, f"{why} (`{COMMAND[scale]}` runs it: {expected_text(scale)})"
 
 
-def expected(scale: str, workers: int | None = None) -> dict:
-    """How long `make best` takes on this machine, from the seconds per cost unit earlier builds measured
-    here (estimate.load_rates; engine.cost) on ``workers`` (the local cluster's, cluster.workers_wanted):
-    {"search": every class's trials straight to their caps, unpruned (an upper bound) or None without
-    rates, "bound": the budget's share for the searches, "final": the final runs, "minutes": the
-    smaller of search and bound plus final, "workers", "basis": the rates' kinds}. Minutes throughout."""
-    P = resolve.effective(names.parameter_file(RUN), scale)
-    classes = search_plan.setups(P)
-    workers = workers or cluster.workers_wanted()
-    kept, trained = estimate.load_rates(scale)["kinds"], trained_rates(scale)
-    basis, search_s, final_s = set(), 0.0, 0.0
-    for setup in classes.values():
-        job = (setup.base,)
-        kind = estimate.kind(job)
-        rate = trained.get(setup.base.model) or kept.get(kind)
-        if rate is None:
-            return {"search": None, "bound": search_plan.SEARCH_SHARE * P["budget_minutes"], "final": None,
-                    "minutes": None, "workers": workers, "basis": f"no fit of a {setup.base.model} measured here yet"}
-        basis.add(f"this build's {setup.base.model} fits" if setup.base.model in trained else f"earlier {kind} fits")
-        search_s += search_plan.trial_count(P) * engine.cost(job) * rate
-        final_s += len(P["seeds"]) * engine.cost(job) * rate
-    out = {"search": search_s / workers / 60, "bound": search_plan.SEARCH_SHARE * P["budget_minutes"],
-           "final": final_s / workers / 60, "workers": workers, "basis": ", ".join(sorted(basis))}
-    out["minutes"] = min(out["search"], out["bound"]) + out["final"]
-    return out
-
-
-def trained_rates(scale: str) -> dict:
-    """{model: seconds per unit of work trained} measured by this build's fits (the results files of
-    `make report`'s runs): each fit's wall time over engine.cost of the epochs it ran (a fit that
-    stopped early counts the epochs it trained, not its cap)."""
-    seconds, units = {}, {}
-    for path in sorted(results.results_file("runs/x", pipeline_root(scale)).parent.glob("*/*.json")):
-        try:
-            runs = json.loads(path.read_text(encoding="utf-8")).get("runs", {})
-        except (OSError, ValueError):
-            continue
-        for fits in runs.values():
-            for fit in fits:
-                try:
-                    config = Config.from_dict({**fit["config"], "epochs": max(int(fit["final"]["epochs_run"]), 1)})
-                except (KeyError, TypeError, ValueError):
-                    continue
-                seconds[config.model] = seconds.get(config.model, 0.0) + float(fit["wall_time"])
-                units[config.model] = units.get(config.model, 0.0) + engine.cost((config,))
-    return {model: seconds[model] / units[model] for model in seconds if units[model] > 0}
-
-
-def expected_text(scale: str) -> str:
-    """``expected`` in words: 'about 31 minutes on this machine (2 workers): ...'."""
-    e = expected(scale)
-    if e["minutes"] is None:
-        return (f"at most about {e['bound']:.0f} minutes of searching on this machine ({e['workers']} workers; the "
-                f"budget's bound), plus the final runs ({e['basis']}, so no estimate of them)")
-    return (f"about {_minutes(e['minutes'])} on this machine ({e['workers']} workers): the searches "
-            + (f"stop at the budget's {_minutes(e['bound'])} (unpruned, every trial would take {_minutes(e['search'])})"
-               if e["search"] > e["bound"] else f"take at most {_minutes(e['search'])}")
-            + f", the final runs about {_minutes(e['final'])}; from the seconds per epoch measured here ({e['basis']})")
-
-
-def _minutes(value: float) -> str:
-    return f"{value:.1f} minutes" if value < 1 else f"{value:.0f} minute{'s' if round(value) != 1 else ''}"
-
-
 def hint(scale: str) -> str:
     """The one line `make report` ends with: whether the search section is in the report, and how to get it."""
     record, why = load_search(scale)
     if record is None:
         return f"report: no search section (how far each model class goes): {why}; then `make report` again"
-    return (f"report: the search section is from `{COMMAND[scale]}` (it took {_minutes(record['extra']['seconds'] / 60)}); "
-            "a second `make best` does no work")
+    return f"report: the search section is from `{COMMAND[scale]}` ({took(record)}); a second `make best` does no work"
 
 
 FIELD_WORDS = {"lr": "learning rate", "anneal_T": "the learning rate's annealing", "momentum": "classic momentum γ",
@@ -242,8 +174,7 @@ def compute_text(record: dict) -> str:
             + f" (the rung epochs a surviving trial trains again are counted). The parameter file "
             f"allows {extra['budget_minutes']:g} minutes for the searches and the final runs, split across the "
             "classes batch by batch by what each still gains per minute (the relative fall of its best hold-out "
-            "error over its last batch, plus a bonus for classes not tried lately: a UCB rule); the whole run "
-            f"took {extra['seconds'] / 60:.0f} minutes"
+            f"error over its last batch, plus a bonus for classes not tried lately: a UCB rule); {took(record)}"
             + (f"; the budget stopped the search{'es' * (len(stopped) > 1)} of {which} before "
                f"{'their' if len(stopped) > 1 else 'its'} last trials." if stopped else
                ", and no search was stopped by it."))
