@@ -95,9 +95,10 @@ def ceilings(setups: dict, lambdas=LAMBDAS) -> dict:
     return out
 
 
-def best_of(path: list[dict]) -> dict:
-    """The path's point with the fewest test errors (the largest λ among ties)."""
-    return min(path, key=lambda p: (p["test_errors"], -p["l2"]))
+def best_of(path: list[dict], errors: str = "test_errors") -> dict:
+    """The path's point with the fewest ``errors`` (test, or "holdout_errors": what the hold-out would
+    choose), the largest λ among ties."""
+    return min(path, key=lambda p: (p[errors], -p["l2"]))
 
 
 def ceiling_table(rows: dict) -> str:
@@ -108,11 +109,11 @@ def ceiling_table(rows: dict) -> str:
         for key, what in (("path", f"training set ({row['n_train']})"),
                           ("path_with_holdout", f"training + hold-out ({row['n_train'] + row['n_holdout']})")):
             top = best_of(row[key])
-            chosen = min(row["path"], key=lambda p: (p["holdout_errors"], -p["l2"])) if key == "path" else None
-            lines.append(f"| {name} | {row['n_test']} | {what} | {top['test_errors']} "
-                         f"({100 * (1 - top['test_errors'] / row['n_test']):.2f} %) | {top['l2']:.2g} | "
-                         + (f"{chosen['test_errors']} ({100 * (1 - chosen['test_errors'] / row['n_test']):.2f} %)"
-                            if chosen else "–") + " |")
+            chosen = best_of(row["path"], "holdout_errors") if key == "path" else None
+            n = row["n_test"]
+            hold_out = f"{chosen['test_errors']} ({_pct(chosen['test_errors'], n)})" if chosen else "–"
+            lines.append(f"| {name} | {n} | {what} | {top['test_errors']} ({_pct(top['test_errors'], n)}) | "
+                         f"{top['l2']:.2g} | {hold_out} |")
     return "\n".join(lines)
 
 
@@ -122,15 +123,15 @@ def _pct(errors: int, n: int) -> str:
 
 def ceiling_text(rows: dict) -> str:
     """Markdown: what the feasibility check found, one sentence per logistic class."""
-    out = []
+    out, grid = [], sorted({p["l2"] for row in rows.values() for p in row["path"]})
     for name, row in rows.items():
         n, top, with_holdout = row["n_test"], best_of(row["path"]), best_of(row["path_with_holdout"])
-        chosen = min(row["path"], key=lambda p: (p["holdout_errors"], -p["l2"]))
+        chosen = best_of(row["path"], "holdout_errors")
         out.append(f"{name}: at best {top['test_errors']} errors on its {n} test images ({_pct(top['test_errors'], n)}, "
                    f"λ {top['l2']:.2g}), {with_holdout['test_errors']} when the hold-out is trained on too "
                    f"({_pct(with_holdout['test_errors'], n)}); the λ the hold-out would choose makes "
                    f"{chosen['test_errors']} ({_pct(chosen['test_errors'], n)})")
     return ("**How far a linear model can go here** (a feasibility check that reads the test set, so a ceiling, never "
-            f"a result): the exact optimum of the L2-penalised logistic loss at {len(LAMBDAS)} values of λ from "
-            f"{min(LAMBDAS):g} to {max(LAMBDAS):g} (Newton's method, float64; `helpers/pipeline/ceiling.py`) gives " +
+            f"a result): the exact optimum of the L2-penalised logistic loss at {len(grid)} values of λ from "
+            f"{grid[0]:g} to {grid[-1]:g} (Newton's method, float64; `helpers/pipeline/ceiling.py`) gives " +
             "; ".join(out) + ".") if out else ""
