@@ -170,3 +170,19 @@ def test_stacks_on_a_local_cluster_give_the_serial_bits(tmp_path, monkeypatch):
         for name in a.params:
             np.testing.assert_array_equal(a.params[name], b.params[name])
         assert entry(key((config,))).exists()
+
+
+ADAPTIVE_STACK = [logistic(optimizer="adam", lr=0.05, batch_size=300, epochs=5),
+                  logistic(optimizer="adam", lr=0.02, schedule="cosine", warmup=7, batch_size=300, epochs=6, l2=1e-3),
+                  logistic(optimizer="adamw", lr=0.01, weight_decay=0.1, batch_size=300, epochs=5,
+                           early_stopping="best", patience=2, monitor="holdout_loss", restore="best"),
+                  logistic(optimizer="momentum", momentum=0.9, lr=0.1, schedule="step", anneal_T=10,
+                           batch_size=300, epochs=5)]
+
+
+def test_adam_adamw_and_every_schedule_stack_with_the_numbers_of_the_fit_alone():
+    """Issue 27's rules in issue 26's stacks: the search's linear trials of one batch train together."""
+    assert len({stack_key(c) for c in ADAPTIVE_STACK}) == 1 and stack_key(ADAPTIVE_STACK[0]) is not None
+    splits = load_splits(ADAPTIVE_STACK[0])
+    for config, result in zip(ADAPTIVE_STACK, fit_stacked(ADAPTIVE_STACK, splits), strict=True):
+        assert_close(fit(config, splits), result)

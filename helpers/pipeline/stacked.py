@@ -12,7 +12,9 @@ blocks of one matrix, W = [W_1 | ... | W_F] (D, F·K), so every update is one pr
     G = Xᵀ [Δ_1 | ... | Δ_F]               (D, F·K): every fit's η∇W in one product
 
 then, fit by fit, exactly what ``train.fit`` does: its bias gradient, its penalty (λ1, λ2), its
-update rule, its history row and its early stop. The hold-out and test metrics after each epoch
+update rule (SGD, momentum, averaged momentum, or Adam/AdamW, which take ∇E, so their Δ_f carries 1/N
+and their η goes to the rule), its schedule (inverse, step or cosine, with warm-up), its history row
+and its early stop. The hold-out and test metrics after each epoch
 come from one product per split too. A fit that has stopped is frozen: its columns stay in W
 (no update, no record), so the products of the others keep their shape; it is never dropped.
 
@@ -48,8 +50,10 @@ HANDLED = frozenset(("dataset", "digits", "n_train", "n_test", "test_select", "h
                     "bias", "bias_input", "dtype", "reduction", "l1", "l2", "l2_gradient", "penalise_bias",
                     "optimizer", "lr", "momentum", "batch_size", "shuffle", "epochs", "anneal_T",
                     "anneal_per", "early_stopping", "min_delta", "stop_after", "monitor", "patience",
-                    "restore", "seed", "eval_every", "progress"))
-CHOICES = {"optimizer": ("sgd", "momentum", "averaged"), "restore": (None, "best", "last", "back2"),
+                    "restore", "seed", "eval_every", "progress", "schedule", "warmup", "lr_drop", "beta1",
+                    "beta2", "adam_eps", "weight_decay"))
+CHOICES = {"optimizer": ("sgd", "momentum", "averaged", "adam", "adamw"), "restore": (None, "best", "last", "back2"),
+           "schedule": ("inverse", "step", "cosine"),
            "early_stopping": (None, "best", "rise", "converged"), "anneal_per": ("step", "epoch")}
 
 
@@ -69,8 +73,10 @@ def stack_key(config: Config) -> tuple | None:
 class _Fit:
     """One fit of the stack: its columns of W, its own state, history and stop (train._fit's locals)."""
 
-    def __init__(self, config, model, splits, params, columns, rng):
+    def __init__(self, config, model, splits, params, columns, rng, steps_per_epoch):
         self.config, self.params, self.columns, self.rng = config, params, columns, rng
+        self.update, self.adaptive, self.gamma = optim.for_config(config)
+        self.lr_at = optim.schedule(config, steps_per_epoch)
         self.l2 = config.l2 if config.l2_gradient == "2lw" else config.l2 / 2
         self.penalise_bias = config.penalise_bias or config.bias == "input"
         self.state = dict.fromkeys(params)
@@ -79,8 +85,8 @@ class _Fit:
         self.rows, self.metrics = {0: 0}, {}
 
     def lr(self, epoch: int) -> float:
-        c = self.config
-        return optim.learning_rate(c.lr, self.step if c.anneal_per == "step" else epoch, c.anneal_T)
+        """η of its next step (``epoch``: the epochs done), as train.run_epoch asks its schedule."""
+        return self.lr_at(self.step if self.config.anneal_per == "step" else epoch)
 
 
 def fit_stacked(configs, splits: data.Splits, on_epoch=None) -> list[Result]:
@@ -96,18 +102,19 @@ def fit_stacked(configs, splits: data.Splits, on_epoch=None) -> list[Result]:
     k = model.sizes[-1]
     w_all = np.zeros((model.sizes[0], max(len(configs) * k, 2)), dtype)   # a lone sigmoid column gets a zero neighbour
     b_all = np.zeros(w_all.shape[1], dtype)
-    fits = []
+    fits, n = [], len(splits.x_train)
+    steps_per_epoch = -(-n // (c0.batch_size or n))     # as train._fit counts them (batch_size is in the key)
     for f, config in enumerate(configs):
         rng = np.random.default_rng(config.seed)
         columns = slice(f * k, (f + 1) * k)
         for name, w in model.init(rng, config.init, dtype, bias=config.bias).items():
             (w_all if name == "W1" else b_all)[..., columns] = w
-        fits.append(_Fit(config, model, splits, {"W1": w_all[:, columns], "b1": b_all[columns]}, columns, rng))
+        fits.append(_Fit(config, model, splits, {"W1": w_all[:, columns], "b1": b_all[columns]}, columns, rng,
+                         steps_per_epoch))
     x, y = splits.x_train.astype(dtype, copy=False), splits.y_train
     for name in SPLIT_NAMES:
         if len(getattr(splits, f"x_{name}")) or name == "train":
             model.check(fits[0].params, getattr(splits, f"x_{name}"), getattr(splits, f"y_{name}"))
-    n = len(x)
     size = n if c0.batch_size is None else min(c0.batch_size, n)
     reuse = size == n and x is splits.x_train     # train metrics of epoch e from the step of epoch e+1
     pending = ("train",) if reuse else ()
@@ -165,7 +172,8 @@ def _step(model, active, xb, yb, w_all, b_all, deltas, epoch, keep_metrics) -> N
         total, delta = loss_and_delta(z, yb)
         if keep_metrics:
             s.metrics["data_total"] = total
-        scale = lr / len(xb) if c.reduction == "mean" else lr
+        grad_scale = 1.0 if s.adaptive else lr   # Adam/AdamW take ∇E and η; the others η∇E (train.run_epoch)
+        scale = grad_scale / len(xb) if c.reduction == "mean" else grad_scale
         total = total / len(xb) if c.reduction == "mean" else total
         if scale != 1:
             delta *= delta.dtype.type(scale)
@@ -173,16 +181,16 @@ def _step(model, active, xb, yb, w_all, b_all, deltas, epoch, keep_metrics) -> N
         g_b = np.matmul(ones, delta)
         if model.bias_scale != 1:
             g_b *= g_b.dtype.type(model.bias_scale)
-        grads.append((s, lr, total, g_b))
+        grads.append((s, lr, grad_scale, total, g_b))
     g_all = xb.T @ deltas
-    for s, lr, total, g_b in grads:
+    for s, lr, grad_scale, total, g_b in grads:
         g = {"W1": g_all[:, s.columns], "b1": g_b}
-        loss = total + model._penalise(s.params, g, s.config.l1, s.l2, s.penalise_bias, lr)
+        loss = total + model._penalise(s.params, g, s.config.l1, s.l2, s.penalise_bias, grad_scale)
         if not math.isfinite(loss):
             raise DivergenceError(s.config, epoch, s.step + 1, lr, f"the batch loss is {loss}")
-        update = optim.get(s.config.optimizer)
         for name in ("W1", "b1"):
-            s.params[name], s.state[name] = update(s.params[name], g[name], s.state[name], 1.0, s.config.momentum)
+            s.params[name], s.state[name] = s.update(s.params[name], g[name], s.state[name],
+                                                     lr if s.adaptive else 1.0, s.gamma)
         s.step += 1
 
 
@@ -192,8 +200,7 @@ def _end_epoch(s: _Fit, epoch: int, reuse: bool, y) -> None:
     if reuse:
         s.record.fill(s.rows[epoch - 1], "train", s.metrics["data_total"] / len(y),
                       float((s.metrics["predictions"] == y).mean()))
-    s.last_lr = optim.learning_rate(s.config.lr, s.step - 1 if s.config.anneal_per == "step" else epoch - 1,
-                                    s.config.anneal_T)
+    s.last_lr = s.lr_at(s.step - 1 if s.config.anneal_per == "step" else epoch - 1)
     _check_finite(s.config, s.params, epoch, s.step, s.last_lr)
 
 
