@@ -9,8 +9,16 @@ passes lr=1, which the rules skip, saving one pass over each array.
     sgd        w ← w − η ∇E
     momentum   v ← γ v − η ∇E,            w ← w + v          (classic; v starts at 0)
     averaged   Δw ← γ Δw + (1 − γ) η ∇E,  w ← w − Δw         (the other report's form)
+    adam       m ← β1 m + (1 − β1) ∇E,  v ← β2 v + (1 − β2) ∇E²,  after k steps
+               w ← w − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β1^k),  v̂ = v / (1 − β2^k)
+    adamw      adam, and first w ← w − η λ_wd w (decoupled weight decay, not a penalty in ∇E)
+Adam and AdamW are handed ∇E and η (``ADAPTIVE``); ``for_config`` says which a configuration uses.
 
-Schedule: η(t) = η0 / (1 + t/T), t counted in steps or in epochs from 0; T = None keeps η0.
+Schedules (``learning_rate``), t counted in steps or in epochs from 0; a linear warm-up first when
+asked: η(t) = η0 (t + 1) / W for t < W, then
+    inverse    η(t) = η0 / (1 + t/T)             (T = None keeps η0: the reports' rule)
+    step       η(t) = η0 · drop^⌊t/T⌋            (drop 0.1 unless set)
+    cosine     η(t) = η0 (1 + cos(π (t − W) / (total − W))) / 2, reaching 0 at the epoch cap
 """
 from __future__ import annotations
 
