@@ -57,8 +57,8 @@ STACKS = {
         softmax(), softmax(seed=1, l2=0.001), softmax(seed=2, optimizer="momentum", momentum=0.5),
         softmax(early_stopping="rise", patience=1, optimizer="averaged", momentum=0.9, epochs=30)],
     "softmax mini-batches of one seed": [
-        softmax(batch_size=100, epochs=4), softmax(batch_size=100, epochs=3, l1=0.001),
-        softmax(batch_size=100, epochs=4, early_stopping="best", patience=1, monitor="holdout_acc")],
+        softmax(batch_size=150, epochs=4), softmax(batch_size=150, epochs=3, l1=0.001),
+        softmax(batch_size=150, epochs=4, early_stopping="best", patience=1, monitor="holdout_acc")],
     "logistic batches in order": [
         logistic(batch_size=250, shuffle=False, epochs=6, lr=0.1),
         logistic(batch_size=250, shuffle=False, epochs=6, lr=0.05, seed=3, init="normal")],
@@ -102,13 +102,15 @@ def test_float32_stacks_agree_with_the_fits_alone_to_single_precision():
 
 def test_who_may_train_together():
     assert stack_key(softmax(seed=0)) == stack_key(softmax(seed=5, l1=0.1, lr=2.0, epochs=3))   # full batch
-    assert stack_key(softmax(batch_size=100, seed=0)) != stack_key(softmax(batch_size=100, seed=1))
-    assert stack_key(softmax(batch_size=100, shuffle=False, seed=0)) == stack_key(
-        softmax(batch_size=100, shuffle=False, seed=1))
+    assert stack_key(softmax(batch_size=200, seed=0)) != stack_key(softmax(batch_size=200, seed=1))
+    assert stack_key(softmax(batch_size=200, shuffle=False, seed=0)) == stack_key(
+        softmax(batch_size=200, shuffle=False, seed=1))
     assert stack_key(softmax()) != stack_key(softmax(n_train=1000))
     assert stack_key(softmax()) != stack_key(softmax(dtype="float32"))
     assert stack_key(softmax(model="mlp", hidden=(8,), init="xavier")) is None
     assert stack_key(softmax(eval_every=5)) is None
+    assert stack_key(softmax(batch_size=stacked.MIN_BATCH - 1)) is None      # small mini-batches: faster alone
+    assert stack_key(softmax(batch_size=stacked.MIN_BATCH)) is not None
 
 
 def test_a_setting_the_stacked_trainer_does_not_implement_trains_alone(monkeypatch):
