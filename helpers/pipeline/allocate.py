@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 
-from .trials import _state, finished
+from .trials import finished, state
 
 EXPLORE = 0.1
 
@@ -35,11 +35,11 @@ def _errors(study, leave_out=()) -> list[float]:
     """The hold-out error of each complete trial (1 − accuracy, or the loss), but those numbered in ``leave_out``."""
     maximise = study.direction.name == "MAXIMIZE"
     return [1 - t.value if maximise else t.value for t in study.get_trials(deepcopy=False)
-            if _state(t) == "COMPLETE" and t.value is not None and t.number not in leave_out]
+            if state(t) == "COMPLETE" and t.value is not None and t.number not in leave_out]
 
 
 def complete(study) -> bool:
-    return any(_state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False))
+    return any(state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False))
 
 
 def gain(study, batch: int) -> float:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..train import DivergenceError
 from . import cache, engine, provenance, settings
-from .trials import _state, finished
+from .trials import finished, state
 from .space import SearchError, Space, chosen, rung_epochs
 
 
@@ -95,7 +95,7 @@ def _damaged(storage: str, error: Exception) -> SearchError | None:
 def _recover(study) -> int:
     """Trials a previous, interrupted search left running: failed, and their settings asked again."""
     import optuna
-    stale = [t for t in study.get_trials(deepcopy=False) if _state(t) == "RUNNING"]
+    stale = [t for t in study.get_trials(deepcopy=False) if state(t) == "RUNNING"]
     for t in stale:
         study.tell(t.number, state=optuna.trial.TrialState.FAIL)
         study.enqueue_trial(t.params, user_attrs={"resumed_from": t.number})
@@ -175,7 +175,7 @@ def search(study, base: Config, space: Space, trials: int, rung: float | None = 
                           f"{study.study_name!r} {study.direction.name.lower()}s: open it with monitor={base.monitor!r}")
     outcome = Outcome(study, resumed=_recover(study))
     while (done := len(finished(study))) < trials:
-        complete = any(_state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False))
+        complete = any(state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False))
         if deadline is not None and time.time() > deadline and complete:   # one complete trial at least: a choice
             outcome.stopped = "budget"
             break
@@ -185,7 +185,7 @@ def search(study, base: Config, space: Space, trials: int, rung: float | None = 
         alive = list(range(len(asked)))
         spent = {i: (0, 0.0) for i in alive}         # epochs trained, seconds
         # while fewer than `prune_after` trials are complete the pruner prunes nothing: no rung then
-        can_prune = sum(_state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False)) >= \
+        can_prune = sum(state(t) == "COMPLETE" for t in study.get_trials(deepcopy=False)) >= \
             study.user_attrs.get("prune_after", 0)
         first = [rung_epochs(c.epochs, rung) if can_prune else None for c in configs]
         short = [i for i in alive if first[i]]

@@ -4,18 +4,20 @@ Interface:
     trials_table(study) -> [{number, state, value, params, epochs, diverged, started, finished}]
     compute(study) -> {trials, pruned, diverged, epochs, epochs_unpruned, seconds, ..., saved}
     finished(study) -> the trials complete or pruned
+    state(trial) -> "COMPLETE" | "PRUNED" | "FAIL" | "RUNNING" | "WAITING"
 """
 from __future__ import annotations
 
 FINISHED = ("COMPLETE", "PRUNED")
 
 
-def _state(trial) -> str:
+def state(trial) -> str:
+    """A trial's state by name: COMPLETE, PRUNED, FAIL, RUNNING or WAITING."""
     return trial.state.name
 
 
 def finished(study) -> list:
-    return [t for t in study.get_trials(deepcopy=False) if _state(t) in FINISHED]
+    return [t for t in study.get_trials(deepcopy=False) if state(t) in FINISHED]
 
 
 def compute(study) -> dict:
@@ -23,7 +25,7 @@ def compute(study) -> dict:
     same trials would have trained without pruning (each straight to its cap, once);
     ``saved`` = 1 − epochs / epochs_unpruned (negative when the rungs cost more than pruning saved)."""
     trials = [t for t in study.get_trials(deepcopy=False) if "seconds" in t.user_attrs]
-    out = {"trials": len(trials), "pruned": sum(_state(t) == "PRUNED" for t in trials),
+    out = {"trials": len(trials), "pruned": sum(state(t) == "PRUNED" for t in trials),
            "diverged": sum("diverged" in t.user_attrs for t in trials)}
     for unit in ("epochs", "seconds"):
         used = "epochs_trained" if unit == "epochs" else "seconds"
@@ -39,12 +41,12 @@ def trials_table(study) -> list[dict]:
     reported), params, epochs, diverged, started, finished (POSIX seconds, or None)}."""
     rows = []
     for t in study.get_trials(deepcopy=False):
-        if _state(t) == "RUNNING" or _state(t) == "WAITING":
+        if state(t) == "RUNNING" or state(t) == "WAITING":
             continue
         values = list(t.intermediate_values.values())
         best = max if study.direction.name == "MAXIMIZE" else min
         value = t.value if t.value is not None else (best(values) if values else None)
-        rows.append({"number": t.number, "state": _state(t), "value": value, "params": t.params,
+        rows.append({"number": t.number, "state": state(t), "value": value, "params": t.params,
                      "epochs": t.user_attrs.get("epochs_trained"), "diverged": t.user_attrs.get("diverged"),
                      "started": _stamp(t.datetime_start), "finished": _stamp(t.datetime_complete)})
     return rows

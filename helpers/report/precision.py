@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..pipeline import results
 from ..pipeline.settings import NOTEBOOKS, pipeline_root
 from .pieces import Piece, tabular
-from .reproduction_view import VERDICT_WORDS, _VERDICT_KEYS
+from .reproduction_view import VERDICT_WORDS, VERDICT_KEYS
 from .tables import METRICS, decimals
 
 COMMAND = {"full": "make precision", "smoke": "make precision SCALE=smoke"}
@@ -56,7 +56,7 @@ def compare(rows32: list, rows64: list) -> list[dict]:
 
 
 def _words(verdict: str) -> str:
-    return VERDICT_WORDS[_VERDICT_KEYS[verdict]]
+    return VERDICT_WORDS[VERDICT_KEYS[verdict]]
 
 
 def precision_table(compared: list[dict]) -> Piece:

@@ -23,7 +23,7 @@ from .reproduction import hypotheses, summary_line
 from .tables import METRICS, decimals
 
 VERDICT_WORDS = {"noise": "within noise", "explained": "explained", "inconsistent": "inconsistent", "open": "open"}
-_VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "inconsistent in the report": "inconsistent",
+VERDICT_KEYS = {"within noise": "noise", "explained": "explained", "inconsistent in the report": "inconsistent",
                  "open": "open"}
 
 
@@ -31,7 +31,7 @@ def _measured(rows) -> list[dict]:
     """Rows judged by report.reproduction (its ``Row``s), as the figure and the table read them."""
     measured = []
     for row in rows:
-        kind = _VERDICT_KEYS[row.verdict]
+        kind = VERDICT_KEYS[row.verdict]
         measured.append({"entry": row.entry, "ours": tuple(row.ours), "diff": row.diff, "noise": row.noise,
                          "gap": kind != "noise", "verdict": kind,
                          "ablation": {"ours": tuple(row.ablation["ours"])} if row.ablation else None})
