@@ -12,6 +12,6 @@ tied to their inputs), ``published`` and ``tables`` (the reports' numbers, as te
 ``experiment`` (what a notebook calls). The search of `make best`: ``space``, ``search``,
 ``trials``, ``allocate`` (the budget split across classes), ``best``, ``ceiling`` (how far a logistic class
  can go on its test set: a feasibility check, never a result). Around the build: ``fetch`` (`make data`), ``bench``, ``speedbench`` and ``cachebench``
-(`make bench`), ``lab`` (JupyterLab saves), ``execute`` (papermill, a kernel that did not start started again),
+(`make bench`), ``labbench`` (Run All of a changed 04 in a tree's own kernel, timed), ``lab`` (JupyterLab saves), ``execute`` (papermill, a kernel that did not start started again),
 ``compare_builds`` (two builds' results, number for number).
 """
