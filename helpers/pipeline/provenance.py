@@ -11,7 +11,7 @@ rebuilds it): the parameters it ran with (the notebook's defaults merged with it
 file; the file's bytes are recorded, not compared: a comment is not a change), the notebook's cells (code and markdown, not outputs or
 metadata, which Jupyter rewrites on save), the code that shapes what a run writes (``RUN_CODE``:
 the course package, the figures and the pipeline's run-side modules, not the progress display,
-the cluster, fetching, the report or the benchmark), the data files (sha256 of their content,
+the cluster, fetching, the report or the benchmarks), the data files (sha256 of their content,
 verified on every load) and the scale. A fit's cache key digests the code that computes a fit
 (``FIT_CODE``): the course package and the stacked trainer (pipeline/stacked.py), nothing else.
 """
@@ -32,8 +32,8 @@ PIPELINE = HELPERS / "pipeline"
 FIT_CODE = tuple(sorted((*HELPERS.glob("*.py"), PIPELINE / "stacked.py")))
 # Pipeline modules that do not shape what a run writes: how progress is shown, where fits run,
 # how data is fetched, how fast things are, how Jupyter saves, the build's stamps step, how papermill is started.
-NOT_RUN_CODE = ("progress.py", "monitor.py", "cluster.py", "fetch.py", "bench.py", "lab.py", "resolve.py",
-                "execute.py")
+NOT_RUN_CODE = ("progress.py", "monitor.py", "cluster.py", "fetch.py", "bench.py", "speedbench.py", "cachebench.py",
+                "labbench.py", "lab.py", "resolve.py", "execute.py")
 # The code a notebook run's outputs depend on: the course, the figures and the run side of the pipeline.
 RUN_CODE = tuple(sorted({*FIT_CODE, *(HELPERS / "figures").glob("*.py"), HELPERS / "figures" / "workbook.mplstyle",
                          *(p for p in PIPELINE.glob("*.py") if p.name not in NOT_RUN_CODE)}))
