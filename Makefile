@@ -89,8 +89,10 @@ JOBS      ?= $(words $(RUN_IDS) x)
 # the build's cluster and its status line (fits done / running / waiting, estimate); the fit
 # phase's compute, wall time and utilisation go to <out>build/fit-phase.json (make bench reads it),
 # beside that build's plan.json (the status line's scale and plan; its rates are kept per scale)
-ENGINE_AT  = WORKBOOK_BUILD_LOG=$(CURDIR)/$(1)build/fit-phase.json $(PY) -m helpers.pipeline.cluster --
+# (`make best` keeps its own, fit-phase-best.json: the last build's record make bench prints stays the runs')
+ENGINE_AT  = WORKBOOK_BUILD_LOG=$(CURDIR)/$(1)build/$(or $(2),fit-phase).json $(PY) -m helpers.pipeline.cluster --
 ENGINE    := $(call ENGINE_AT,$(OUT))
+BEST_ENGINE := $(call ENGINE_AT,$(OUT),fit-phase-best)
 SMOKE_ENGINE := $(call ENGINE_AT,$(SMOKE))
 
 help: ## list the targets
@@ -160,7 +162,7 @@ BEST_RUNS := notebooks/runs-best
 
 # Under the build lock as every writing target: two searches in one tree would share one study and one log.
 best: | $(STAMP) data ## search training settings per model class on the hold-out set (Optuna; trials are Dask fits; SCALE=smoke: seconds)
-	@$(LOCKED) $(ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
+	@$(LOCKED) $(BEST_ENGINE) $(MAKE) notebooks-graph RUNS_DIR=$(BEST_RUNS)
 
 # The precision comparison (issue 26): the runs of notebooks/runs again with every fit in float64, into
 # build/float64/ (about twice the runs' time: the network's products are about 2x slower in float64). The

@@ -140,3 +140,13 @@ def test_the_report_builds_the_grids_first_and_keeps_their_run_set_apart():
     assert value("GRID_RUNS") == "notebooks/runs-grid"
     assert value("RUN_SET") == "build/stamps/runs.list"
     assert value("RUN_SET", "notebooks/runs-grid") == "build/stamps/runs-grid.list"
+
+
+def test_make_best_records_its_fit_phase_apart_from_the_runs():
+    """`make bench` prints the last build's fit phase from build/fit-phase.json: a search run after
+    `make report` used to overwrite it with the search's own record (budget-bound, 78 % utilisation)."""
+    database = subprocess.run(["make", "-pn", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    engine = next(line.split(" := ", 1)[1] for line in database.splitlines() if line.startswith("BEST_ENGINE := "))
+    assert f"WORKBOOK_BUILD_LOG={ROOT}/build/fit-phase-best.json " in engine
+    recipe = next(block for block in database.split("\n\n") if "\nbest:" in block or block.startswith("best:"))
+    assert "$(BEST_ENGINE)" in recipe and "$(ENGINE)" not in recipe, recipe
