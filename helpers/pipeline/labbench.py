@@ -18,6 +18,7 @@ Speed is not a test: this prints figures only.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import tempfile
@@ -37,7 +38,7 @@ VARIANT = '    "γ 0.5, η 0.01": {"momentum": 0.5, "lr": 0.01},\n'
 
 def changed_variant(nb):
     """``nb`` with its parameters cell's ``variants = {...}`` holding only VARIANT (a copy)."""
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb = copy.deepcopy(nb)
     cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
     if cell is None or "variants = {\n" not in cell.source:
         raise ValueError(f"{NOTEBOOK} has no parameters cell with 'variants = {{' on a line of its own: "
@@ -62,9 +63,8 @@ def run_all(tree: Path, cache: str) -> tuple[float, str]:
         km = KernelManager(kernel_name="tree", kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]))
         client = NotebookClient(nb, km=km, timeout=3600,
                                 resources={"metadata": {"path": str(tree / "notebooks")}})
-        os.environ["WORKBOOK_CACHE"] = cache      # the kernel inherits it: a fresh cache, every fit trained
         started = time.perf_counter()
-        client.execute()
+        client.execute(env={**os.environ, "WORKBOOK_CACHE": cache})   # the kernel's own: a fresh cache
         seconds = time.perf_counter() - started
     table = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source
                     for o in c.get("outputs", []))
